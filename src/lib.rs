@@ -1,0 +1,20 @@
+//! # harmony-kit
+//!
+//! Talk to gpt-oss models from Rust. This facade re-exports the workspace's crates:
+//!
+//! - [`stream`]: the zero-copy, incremental harmony parser (token ids and raw text).
+//! - [`tools`]: tool calls extracted from parsed messages.
+//!
+//! ```
+//! use harmony_kit::stream::{Collector, TextParser};
+//!
+//! let mut parser = TextParser::new();
+//! let mut collector = Collector::new();
+//! parser.feed(b"<|channel|>final<|message|>Hi!<|return|>", &mut collector);
+//! parser.finish(&mut collector);
+//! let completion = collector.finish();
+//! assert_eq!(completion.content().as_deref(), Some("Hi!"));
+//! ```
+
+pub use harmony_stream as stream;
+pub use harmony_tools as tools;
