@@ -1,0 +1,170 @@
+//! The text front end: raw bytes with the markers written out (`<|channel|>`), split
+//! anywhere.
+
+use crate::machine::Machine;
+use crate::{Header, Marker, ParserOptions, Sink};
+
+/// Parses harmony text as it streams: Ollama's raw mode, llama.cpp, logs.
+///
+/// Feed chunks split anywhere, even inside a marker or a UTF-8 character. Deltas borrow from
+/// the chunk; the parser holds back at most one possible partial marker (12 bytes) and one
+/// partial character, and a header up to [`ParserOptions::max_header_len`]. A `<` that
+/// starts no marker is text (tool arguments are full of them).
+///
+/// ```
+/// use harmony_stream::{Event, Stop, TextParser};
+///
+/// let mut parser = TextParser::new();
+/// let mut events = Vec::new();
+/// let mut sink = |e: Event<'_>| events.push(format!("{e:?}"));
+/// for chunk in ["<|channel|>fin", "al<|mess", "age|>4 < 5<|ret", "urn|>"] {
+///     parser.feed(chunk.as_bytes(), &mut sink);
+/// }
+/// parser.finish(&mut sink);
+/// assert!(events.iter().any(|e| e == r#"Delta("4 < 5")"#));
+/// assert_eq!(events.last().unwrap(), &format!("{:?}", harmony_stream::Event::MessageEnd(Stop::Return)));
+/// ```
+#[derive(Clone, Debug)]
+pub struct TextParser {
+    machine: Machine,
+    held: [u8; Marker::MAX_LEN],
+    held_len: u8,
+    /// Stream offset of the next byte fed.
+    offset: u64,
+}
+
+impl Default for TextParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+enum Match {
+    Full(Marker),
+    Partial,
+    None,
+}
+
+#[inline]
+fn match_marker(s: &[u8]) -> Match {
+    for m in Marker::ALL {
+        let t = m.as_str().as_bytes();
+        if s.starts_with(t) {
+            return Match::Full(m);
+        }
+        if s.len() < t.len() && t.starts_with(s) {
+            return Match::Partial;
+        }
+    }
+    Match::None
+}
+
+impl TextParser {
+    /// A parser with [`ParserOptions::default`].
+    pub fn new() -> Self {
+        Self::with_options(ParserOptions::default())
+    }
+
+    /// A parser with the given options.
+    pub fn with_options(options: ParserOptions) -> Self {
+        TextParser {
+            machine: Machine::new(options),
+            held: [0; Marker::MAX_LEN],
+            held_len: 0,
+            offset: 0,
+        }
+    }
+
+    /// Parses the next chunk, sending events to `sink`.
+    pub fn feed<S: Sink + ?Sized>(&mut self, chunk: &[u8], sink: &mut S) {
+        let base = self.offset;
+        self.offset += chunk.len() as u64;
+        let mut i = 0;
+        if self.held_len > 0 {
+            let held = self.held_len as usize;
+            let mut tmp = [0u8; 2 * Marker::MAX_LEN];
+            tmp[..held].copy_from_slice(&self.held[..held]);
+            let take = (Marker::MAX_LEN - held).min(chunk.len());
+            tmp[held..held + take].copy_from_slice(&chunk[..take]);
+            let at = base - held as u64;
+            match match_marker(&tmp[..held + take]) {
+                Match::Full(m) => {
+                    self.held_len = 0;
+                    i = m.as_str().len() - held;
+                    self.machine.marker(m, at, sink);
+                }
+                Match::Partial => {
+                    // Only possible when the whole chunk was taken.
+                    self.held[..held + take].copy_from_slice(&tmp[..held + take]);
+                    self.held_len = (held + take) as u8;
+                    return;
+                }
+                Match::None => {
+                    self.held_len = 0;
+                    let held_copy = self.held;
+                    self.machine.text(&held_copy[..held], at, sink);
+                }
+            }
+        }
+        let mut run = i;
+        while let Some(p) = memchr::memchr(b'<', &chunk[i..]) {
+            let j = i + p;
+            match match_marker(&chunk[j..]) {
+                Match::Full(m) => {
+                    if run < j {
+                        self.machine.text(&chunk[run..j], base + run as u64, sink);
+                    }
+                    self.machine.marker(m, base + j as u64, sink);
+                    i = j + m.as_str().len();
+                    run = i;
+                }
+                Match::Partial => {
+                    if run < j {
+                        self.machine.text(&chunk[run..j], base + run as u64, sink);
+                    }
+                    let rest = &chunk[j..];
+                    self.held[..rest.len()].copy_from_slice(rest);
+                    self.held_len = rest.len() as u8;
+                    return;
+                }
+                Match::None => i = j + 1,
+            }
+        }
+        if run < chunk.len() {
+            self.machine.text(&chunk[run..], base + run as u64, sink);
+        }
+    }
+
+    /// Acts as if `marker` had arrived now. For transports that elide markers: Ollama's raw
+    /// mode never sends `<|call|>` or `<|return|>`, so at its `done` line the caller feeds
+    /// the one the open message implies.
+    pub fn feed_marker<S: Sink + ?Sized>(&mut self, marker: Marker, sink: &mut S) {
+        self.flush_held(sink);
+        self.machine.marker(marker, self.offset, sink);
+    }
+
+    /// Ends the input: a held-back partial marker is text after all, and an open message
+    /// ends with [`Stop::Eof`](crate::Stop::Eof). The parser is then ready for a new
+    /// completion.
+    pub fn finish<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        self.flush_held(sink);
+        self.machine.finish(self.offset, sink);
+        self.offset = 0;
+    }
+
+    /// The header of the message being streamed, between its `MessageStart` and
+    /// `MessageEnd`.
+    pub fn current_header(&self) -> Option<&Header> {
+        self.machine.current_header()
+    }
+
+    fn flush_held<S: Sink + ?Sized>(&mut self, sink: &mut S) {
+        if self.held_len > 0 {
+            let held = self.held_len as usize;
+            self.held_len = 0;
+            let held_copy = self.held;
+            self.machine
+                .text(&held_copy[..held], self.offset - held as u64, sink);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Content bytes to `&str` deltas, carrying characters split across tokens or chunks.
+
+use crate::{Diagnostic, DiagnosticKind, Event, Sink};
+
+const REPLACEMENT: &str = "\u{FFFD}";
+
+/// Up to three bytes of a UTF-8 character whose rest has not arrived yet.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Utf8Carry {
+    buf: [u8; 4],
+    len: u8,
+}
+
+impl Utf8Carry {
+    /// Emits `bytes` as deltas: whole characters only, each invalid sequence as U+FFFD
+    /// (the same replacement `String::from_utf8_lossy` and the reference make), and an
+    /// incomplete character at the end kept for the next call.
+    pub(crate) fn emit<S: Sink + ?Sized>(&mut self, mut bytes: &[u8], at: u64, sink: &mut S) {
+        if self.len > 0 {
+            let old = self.len as usize;
+            let width = match self.buf[0] {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                _ => 4,
+            };
+            let take = (width - old).min(bytes.len());
+            self.buf[old..old + take].copy_from_slice(&bytes[..take]);
+            let total = old + take;
+            match std::str::from_utf8(&self.buf[..total]) {
+                Ok(s) => {
+                    sink.event(Event::Delta(s));
+                    bytes = &bytes[take..];
+                }
+                Err(e) => match e.error_len() {
+                    None => {
+                        // Still incomplete: every byte we had was taken.
+                        self.len = total as u8;
+                        return;
+                    }
+                    Some(bad) => {
+                        invalid(at, sink);
+                        // The bytes after the bad sequence are looked at again below; the
+                        // bad sequence never ends before the bytes we already held.
+                        bytes = &bytes[bad.saturating_sub(old).min(take)..];
+                    }
+                },
+            }
+            self.len = 0;
+        }
+        loop {
+            match std::str::from_utf8(bytes) {
+                Ok(s) => {
+                    if !s.is_empty() {
+                        sink.event(Event::Delta(s));
+                    }
+                    return;
+                }
+                Err(e) => {
+                    let valid = e.valid_up_to();
+                    if valid > 0 {
+                        // SAFETY: `from_utf8` just validated `bytes[..valid]`.
+                        let s = unsafe { std::str::from_utf8_unchecked(&bytes[..valid]) };
+                        sink.event(Event::Delta(s));
+                    }
+                    match e.error_len() {
+                        Some(bad) => {
+                            invalid(at, sink);
+                            bytes = &bytes[valid + bad..];
+                        }
+                        None => {
+                            let rest = &bytes[valid..];
+                            self.buf[..rest.len()].copy_from_slice(rest);
+                            self.len = rest.len() as u8;
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The message ended inside a character: what was carried becomes U+FFFD.
+    pub(crate) fn flush<S: Sink + ?Sized>(&mut self, at: u64, sink: &mut S) {
+        if self.len > 0 {
+            self.len = 0;
+            invalid(at, sink);
+        }
+    }
+}
+
+fn invalid<S: Sink + ?Sized>(at: u64, sink: &mut S) {
+    sink.event(Event::Diagnostic(Diagnostic {
+        kind: DiagnosticKind::InvalidUtf8,
+        at,
+        detail: "",
+    }));
+    sink.event(Event::Delta(REPLACEMENT));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn deltas(chunks: &[&[u8]]) -> String {
+        let mut carry = Utf8Carry::default();
+        let mut out = String::new();
+        let mut sink = |e: Event<'_>| {
+            if let Event::Delta(d) = e {
+                out.push_str(d)
+            }
+        };
+        for c in chunks {
+            carry.emit(c, 0, &mut sink);
+        }
+        carry.flush(0, &mut sink);
+        out
+    }
+
+    #[test]
+    fn characters_split_across_chunks_are_carried() {
+        let s = "a😀b語";
+        let b = s.as_bytes();
+        for i in 0..b.len() {
+            for j in i..b.len() {
+                assert_eq!(deltas(&[&b[..i], &b[i..j], &b[j..]]), s);
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_bytes_become_replacement_characters() {
+        assert_eq!(deltas(&[b"a\xFFb"]), "a\u{FFFD}b");
+        assert_eq!(deltas(&[b"a\xF0\x9F", b"b"]), "a\u{FFFD}b");
+        assert_eq!(deltas(&[b"a\xF0\x9F"]), "a\u{FFFD}");
+        assert_eq!(deltas(&[b"\xE2", b"\x82", b"\xAC"]), "€");
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_equals_lossy_decoding(bytes in proptest::collection::vec(any::<u8>(), 0..40), a in 0usize..40, b in 0usize..40) {
+            let a = a.min(bytes.len());
+            let b = b.min(bytes.len()).max(a);
+            let got = deltas(&[&bytes[..a], &bytes[a..b], &bytes[b..]]);
+            prop_assert_eq!(got, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+}
