@@ -1,0 +1,165 @@
+//! `harmony parse`: input formats in, summary or event JSON out.
+
+use std::io::Write;
+
+use harmony_stream::{Collector, Event, Sink, TextParser, TokenParser};
+use harmony_tools::Summary;
+
+use crate::Format;
+
+/// Parses `input` as `format` and writes the summary, or every event, to `out`.
+pub fn run(input: &[u8], format: Format, events: bool, out: &mut dyn Write) -> Result<(), String> {
+    let mut sink = Output {
+        collector: Collector::new(),
+        events: events.then_some(out),
+        error: None,
+    };
+    match format {
+        Format::Text => {
+            let text = std::str::from_utf8(input).map_err(|e| {
+                format!(
+                    "input is not UTF-8 text (invalid byte at offset {})",
+                    e.valid_up_to()
+                )
+            })?;
+            let mut parser = TextParser::new();
+            parser.feed(text.as_bytes(), &mut sink);
+            parser.finish(&mut sink);
+        }
+        Format::Tokens => {
+            let tokens = read_tokens(input)?;
+            let mut parser = TokenParser::new();
+            parser.feed(&tokens, &mut sink).map_err(|e| e.to_string())?;
+            parser.finish(&mut sink);
+        }
+    }
+    if let Some(e) = sink.error {
+        return Err(format!("cannot write output: {e}"));
+    }
+    match sink.events {
+        Some(_) => Ok(()),
+        None => {
+            let summary = Summary::new(&sink.collector.finish());
+            let mut line = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
+            line.push('\n');
+            out.write_all(line.as_bytes())
+                .map_err(|e| format!("cannot write output: {e}"))
+        }
+    }
+}
+
+/// Token ids from a JSON array (`[200005, 17196]`) or whitespace-separated text.
+pub fn read_tokens(input: &[u8]) -> Result<Vec<u32>, String> {
+    let text = std::str::from_utf8(input).map_err(|e| {
+        format!(
+            "token input is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        )
+    })?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') {
+        let values: Vec<serde_json::Value> = serde_json::from_str(text)
+            .map_err(|e| format!("token input is not a JSON array of ids: {e}"))?;
+        return values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| format!("token at index {i} is not a token id: {v}"))
+            })
+            .collect();
+    }
+    text.split_ascii_whitespace()
+        .enumerate()
+        .map(|(i, word)| {
+            word.parse::<u32>()
+                .map_err(|_| format!("token at index {i} is not a token id: {word:?}"))
+        })
+        .collect()
+}
+
+struct Output<'w> {
+    collector: Collector,
+    events: Option<&'w mut dyn Write>,
+    error: Option<std::io::Error>,
+}
+
+impl Sink for Output<'_> {
+    fn event(&mut self, event: Event<'_>) {
+        let Some(out) = self.events.as_deref_mut() else {
+            self.collector.event(event);
+            return;
+        };
+        if self.error.is_some() {
+            return;
+        }
+        let result = serde_json::to_writer(&mut *out, &EventJson::from(&event))
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"));
+        if let Err(e) = result {
+            self.error = Some(e);
+        }
+    }
+}
+
+/// One event as `--events` prints it: `{"event": "delta", "text": "..."}` and so on.
+#[derive(serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventJson<'a> {
+    /// A header was parsed.
+    MessageStart {
+        /// Role.
+        role: &'static str,
+        /// Author name.
+        name: Option<&'a str>,
+        /// Channel.
+        channel: Option<&'a str>,
+        /// Recipient.
+        recipient: Option<&'a str>,
+        /// Content type as written.
+        content_type: Option<&'a str>,
+    },
+    /// Content.
+    Delta {
+        /// The text.
+        text: &'a str,
+    },
+    /// The message ended.
+    MessageEnd {
+        /// `end`, `call`, `return`, `interrupted`, `eof`.
+        stop: &'static str,
+    },
+    /// A tolerated malformation.
+    Diagnostic {
+        /// snake_case kind.
+        kind: &'static str,
+        /// Position.
+        at: u64,
+        /// What was seen.
+        detail: &'a str,
+    },
+}
+
+impl<'a> From<&Event<'a>> for EventJson<'a> {
+    fn from(event: &Event<'a>) -> Self {
+        match *event {
+            Event::MessageStart(h) => EventJson::MessageStart {
+                role: h.role().as_str(),
+                name: h.name(),
+                channel: h.channel(),
+                recipient: h.recipient(),
+                content_type: h.content_type(),
+            },
+            Event::Delta(text) => EventJson::Delta { text },
+            Event::MessageEnd(stop) => EventJson::MessageEnd {
+                stop: stop.as_str(),
+            },
+            Event::Diagnostic(d) => EventJson::Diagnostic {
+                kind: d.kind.as_str(),
+                at: d.at,
+                detail: d.detail,
+            },
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The summary of a completion: what `harmony parse --summary` prints.
+
+use harmony_stream::{Completion, OwnedDiagnostic};
+use serde::Serialize;
+
+use crate::{tool_calls, ToolCall};
+
+/// A completion at a glance: reasoning, content, tool calls, messages and diagnostics.
+///
+/// Serialises to the JSON object DESIGN.md section 6 specifies; `reasoning` and `content`
+/// are `null` when no message contributed to them.
+///
+/// ```
+/// use harmony_stream::{Collector, TextParser};
+/// use harmony_tools::Summary;
+///
+/// let mut parser = TextParser::new();
+/// let mut collector = Collector::new();
+/// parser.feed(b"<|channel|>final<|message|>Hi", &mut collector);
+/// parser.finish(&mut collector);
+/// let summary = Summary::new(&collector.finish());
+/// let json = serde_json::to_value(&summary).unwrap();
+/// assert_eq!(json["content"], "Hi");
+/// assert_eq!(json["reasoning"], serde_json::Value::Null);
+/// assert_eq!(json["messages"][0]["stop"], "eof");
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Analysis (and unlabelled reasoning) joined with `"\n"`.
+    pub reasoning: Option<String>,
+    /// Final answer and preambles joined with `"\n"`.
+    pub content: Option<String>,
+    /// Every tool call.
+    pub tool_calls: Vec<ToolCall>,
+    /// Every message.
+    pub messages: Vec<SummaryMessage>,
+    /// Every diagnostic.
+    pub diagnostics: Vec<SummaryDiagnostic>,
+}
+
+/// One message in a [`Summary`], with `openai-harmony`'s field meanings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SummaryMessage {
+    /// `assistant`, `tool`, ...
+    pub role: &'static str,
+    /// Author name.
+    pub name: Option<String>,
+    /// Channel as written.
+    pub channel: Option<String>,
+    /// Recipient.
+    pub recipient: Option<String>,
+    /// Content type as written.
+    pub content_type: Option<String>,
+    /// Text.
+    pub content: String,
+    /// `end`, `call`, `return`, `interrupted` or `eof`.
+    pub stop: &'static str,
+}
+
+/// One diagnostic in a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SummaryDiagnostic {
+    /// snake_case kind.
+    pub kind: &'static str,
+    /// Byte offset (text) or token index (tokens).
+    pub at: u64,
+    /// What was seen.
+    pub detail: String,
+}
+
+impl From<&OwnedDiagnostic> for SummaryDiagnostic {
+    fn from(d: &OwnedDiagnostic) -> Self {
+        SummaryDiagnostic {
+            kind: d.kind.as_str(),
+            at: d.at,
+            detail: d.detail.clone(),
+        }
+    }
+}
+
+impl Summary {
+    /// Summarises a parsed completion.
+    pub fn new(completion: &Completion) -> Summary {
+        Summary {
+            reasoning: completion.reasoning(),
+            content: completion.content(),
+            tool_calls: tool_calls(completion),
+            messages: completion
+                .messages
+                .iter()
+                .map(|m| SummaryMessage {
+                    role: m.role.as_str(),
+                    name: m.name.clone(),
+                    channel: m.channel.clone(),
+                    recipient: m.recipient.clone(),
+                    content_type: m.content_type.clone(),
+                    content: m.content.clone(),
+                    stop: m.stop.as_str(),
+                })
+                .collect(),
+            diagnostics: completion.diagnostics.iter().map(Into::into).collect(),
+        }
+    }
+}
