@@ -162,7 +162,12 @@ impl Machine {
         self.state = State::Header(origin);
     }
 
-    fn header_text<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
+    fn header_text<S: Sink + ?Sized>(&mut self, mut bytes: &[u8], at: u64, sink: &mut S) {
+        if self.header_buf.is_empty() {
+            // Leading whitespace means nothing in a header; not storing it keeps the length
+            // bound independent of how the input was split.
+            bytes = bytes.trim_ascii_start();
+        }
         let room = self
             .options
             .max_header_len
