@@ -1,0 +1,67 @@
+//! The crate's one error type.
+
+use crate::model::Role;
+
+/// Why a conversation could not be rendered or converted.
+///
+/// `Display` is always a single line, fit to be printed as a CLI error.
+///
+/// ```
+/// use harmony_chat::{render_json, InputKind, OutputKind};
+///
+/// let err = render_json("{\"messages\": [", InputKind::Harmony, OutputKind::Tokens, None)
+///     .unwrap_err();
+/// assert!(err.to_string().contains("line 1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RenderError {
+    /// A role name that is not `user`, `assistant`, `system`, `developer` or `tool`.
+    #[error("unknown role `{0}` (expected user, assistant, system, developer or tool)")]
+    UnknownRole(String),
+    /// A reasoning effort that is not `low`, `medium` or `high`.
+    #[error("unknown reasoning effort `{0}` (expected low, medium or high)")]
+    UnknownReasoningEffort(String),
+    /// A tool message without an author name: its header would be empty.
+    #[error("message {index}: a tool message needs an author name (e.g. `functions.get_weather`)")]
+    ToolWithoutName {
+        /// Index of the message in the conversation.
+        index: usize,
+    },
+    /// System content outside a system message, or developer content outside a
+    /// developer message.
+    #[error("message {index}: {content} content may only appear in {content} messages, found in a {role} message")]
+    MisplacedContent {
+        /// Index of the message in the conversation.
+        index: usize,
+        /// `"system"` or `"developer"`.
+        content: &'static str,
+        /// The role of the message it was found in.
+        role: Role,
+    },
+    /// The input is not valid JSON of the expected shape; `message` carries serde's
+    /// description, with line and column.
+    #[error("invalid {what} JSON: {message}")]
+    InvalidJson {
+        /// What was being read (`harmony conversation`, `chat messages`).
+        what: &'static str,
+        /// The parser's message, on one line.
+        message: String,
+    },
+    /// A chat `tool` message whose `tool_call_id` names no earlier tool call and that
+    /// has no `name` either, so its author cannot be known.
+    #[error("chat message {index}: tool result for unknown tool call `{id}` and no `name` given")]
+    UnknownToolCall {
+        /// Index of the chat message.
+        index: usize,
+        /// The `tool_call_id`, or empty when none was given.
+        id: String,
+    },
+}
+
+impl RenderError {
+    pub(crate) fn json(what: &'static str, err: &serde_json::Error) -> Self {
+        let message = err.to_string().replace(['\n', '\r'], " ");
+        RenderError::InvalidJson { what, message }
+    }
+}

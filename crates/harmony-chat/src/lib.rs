@@ -1,0 +1,60 @@
+//! # harmony-chat
+//!
+//! The conversation model of OpenAI's harmony format (the chat format of the gpt-oss
+//! models) and a renderer to token ids and to prompt text that reproduces the reference
+//! library, `openai-harmony` 0.0.8, token for token, several times faster.
+//!
+//! - [`model`](crate::Conversation): [`Role`], [`Author`], [`Message`],
+//!   [`SystemContent`], [`DeveloperContent`], [`Conversation`], with the reference's
+//!   serde shape.
+//! - [`Renderer`]: completion prompts, history, training sequences, single messages, to
+//!   ids or to text; stop-token sets.
+//! - Safety: marker text in messages is ordinary text in the token output and is
+//!   neutralised (reversibly, see [`neutralise_markers`]) in the text output.
+//! - [`PrefixCache`]: re-rendering a conversation that grew reuses the rendered prefix.
+//! - [`from_chat`] / [`to_chat`]: OpenAI-style chat messages to harmony and back.
+//! - [`render_json`]: the `harmony render` command's engine.
+//!
+//! ```
+//! use harmony_chat::{Conversation, DeveloperContent, Message, Renderer, Role, SystemContent};
+//!
+//! let convo = Conversation::from_messages([
+//!     Message::from_role_and_content(Role::System, SystemContent::new()),
+//!     Message::from_role_and_content(
+//!         Role::Developer,
+//!         DeveloperContent::new().with_instructions("Answer like a pirate."),
+//!     ),
+//!     Message::from_role_and_content(Role::User, "What is 2 + 2?"),
+//! ]);
+//! let ids = Renderer::new().render_conversation_for_completion(&convo, Role::Assistant)?;
+//! assert_eq!(ids[0], harmony_chat::SpecialToken::Start.id());
+//! # Ok::<(), harmony_chat::RenderError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod convert;
+mod error;
+mod json;
+mod model;
+mod render;
+mod safety;
+mod schema;
+mod tokenizer;
+
+pub use convert::{
+    from_chat, to_chat, ChatFunction, ChatFunctionCall, ChatMessage, ChatOptions, ChatRole,
+    ChatTool, ChatToolCall, ReasoningPolicy,
+};
+pub use error::RenderError;
+pub use json::{
+    render_json, render_json_with, InputKind, JsonRender, OutputKind, RenderJsonOptions,
+};
+pub use model::{
+    Author, ChannelConfig, Content, Conversation, DeveloperContent, Message, ReasoningEffort, Role,
+    SystemContent, ToolDescription, ToolNamespaceConfig,
+};
+pub use render::{RenderConfig, RenderOptions, Renderer, TextOptions, TextRender};
+pub use safety::{neutralise_markers, restore_markers, Diagnostic, MARKER_BREAK};
+pub use tokenizer::{Rank, SpecialToken};

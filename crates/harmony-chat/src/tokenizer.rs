@@ -1,0 +1,443 @@
+//! The o200k_harmony vocabulary: special token ids and a fast encoder for ordinary text.
+//!
+//! The encoder produces exactly the ids of `tiktoken`'s `encode_ordinary` (which is what
+//! the reference uses for every piece of text), but splits text with the `regex` crate's
+//! DFA instead of `fancy-regex`'s backtracking VM. The o200k split pattern has one
+//! construct the `regex` crate lacks, the look-ahead in `\s+(?!\S)`; it is applied by hand
+//! in [`Vocab::encode_into`]. Merging of split pieces is delegated to
+//! `tiktoken_rs::byte_pair_split`, so the BPE itself is tiktoken's own code.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rustc_hash::FxHashMap;
+
+/// A token id of the o200k_harmony vocabulary.
+pub type Rank = u32;
+
+/// The formatting tokens the harmony format uses, with their ids in o200k_harmony.
+///
+/// The ids are checked against the vocabulary in this crate's tests.
+///
+/// ```
+/// use harmony_chat::SpecialToken;
+///
+/// assert_eq!(SpecialToken::Start.id(), 200006);
+/// assert_eq!(SpecialToken::Start.as_str(), "<|start|>");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpecialToken {
+    /// `<|start|>`: opens a message header.
+    Start,
+    /// `<|message|>`: ends the header, content follows.
+    Message,
+    /// `<|end|>`: ends a complete message.
+    End,
+    /// `<|return|>`: the model is done with its final answer.
+    Return,
+    /// `<|call|>`: the model addressed a tool and waits for its result.
+    Call,
+    /// `<|channel|>`: introduces the channel name in a header.
+    Channel,
+    /// `<|constrain|>`: introduces the content type (e.g. `json`) in a header.
+    Constrain,
+}
+
+impl SpecialToken {
+    /// Every formatting token, in id order.
+    ///
+    /// ```
+    /// assert_eq!(harmony_chat::SpecialToken::ALL.len(), 7);
+    /// ```
+    pub const ALL: [SpecialToken; 7] = [
+        SpecialToken::Return,
+        SpecialToken::Constrain,
+        SpecialToken::Channel,
+        SpecialToken::Start,
+        SpecialToken::End,
+        SpecialToken::Message,
+        SpecialToken::Call,
+    ];
+
+    /// The token id in o200k_harmony.
+    ///
+    /// ```
+    /// assert_eq!(harmony_chat::SpecialToken::Call.id(), 200012);
+    /// ```
+    pub const fn id(self) -> Rank {
+        match self {
+            SpecialToken::Return => 200002,
+            SpecialToken::Constrain => 200003,
+            SpecialToken::Channel => 200005,
+            SpecialToken::Start => 200006,
+            SpecialToken::End => 200007,
+            SpecialToken::Message => 200008,
+            SpecialToken::Call => 200012,
+        }
+    }
+
+    /// The marker text of the token, e.g. `<|end|>`.
+    ///
+    /// ```
+    /// assert_eq!(harmony_chat::SpecialToken::End.as_str(), "<|end|>");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SpecialToken::Return => "<|return|>",
+            SpecialToken::Constrain => "<|constrain|>",
+            SpecialToken::Channel => "<|channel|>",
+            SpecialToken::Start => "<|start|>",
+            SpecialToken::End => "<|end|>",
+            SpecialToken::Message => "<|message|>",
+            SpecialToken::Call => "<|call|>",
+        }
+    }
+}
+
+/// Number of ordinary (byte-level BPE) ranks in o200k; ids from here up are special.
+const ORDINARY_RANKS: Rank = 199_998;
+
+/// o200k's split pattern with the final `\s+(?!\S)|\s+` replaced by `\s+`; the
+/// look-ahead is applied in code (see `encode_into`).
+const SPLIT_PATTERN: &str = concat!(
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?",
+    r"|\p{N}{1,3}",
+    r"| ?[^\s\p{L}\p{N}]+[\r\n/]*",
+    r"|\s*[\r\n]+",
+    r"|\s+",
+);
+
+pub(crate) struct Vocab {
+    /// Every ordinary token's bytes -> rank (what `byte_pair_split` merges against).
+    ranks: FxHashMap<Vec<u8>, Rank>,
+    /// The same for tokens of at most 7 bytes, keyed by [`small_key`]: most pieces are
+    /// short words, and hashing one `u64` is much cheaper than hashing a byte slice.
+    small: FxHashMap<u64, Rank>,
+    splitter: Regex,
+}
+
+/// Packs a piece of at most 7 bytes and its length into one injective `u64`.
+#[inline]
+fn small_key(piece: &[u8]) -> u64 {
+    let mut key = (piece.len() as u64) << 56;
+    for (i, &b) in piece.iter().enumerate() {
+        key |= u64::from(b) << (8 * i);
+    }
+    key
+}
+
+/// The outcome of the hand-written ASCII splitter at one position.
+enum Split {
+    /// The piece ends here (exclusive byte offset).
+    End(usize),
+    /// The decision depends on a non-ASCII character: ask the regex.
+    Unsure,
+}
+
+impl Vocab {
+    /// The process-wide vocabulary, built on first use from tiktoken-rs's bundled
+    /// o200k_harmony (no file, no network).
+    pub(crate) fn get() -> &'static Vocab {
+        static VOCAB: OnceLock<Vocab> = OnceLock::new();
+        VOCAB.get_or_init(Vocab::build)
+    }
+
+    fn build() -> Vocab {
+        let bpe = tiktoken_rs::o200k_harmony_singleton();
+        let mut ranks =
+            FxHashMap::with_capacity_and_hasher(ORDINARY_RANKS as usize, Default::default());
+        let mut small = FxHashMap::default();
+        for rank in 0..ORDINARY_RANKS {
+            // Every rank below ORDINARY_RANKS is in the bundled vocabulary; a missing one
+            // would only make that byte sequence unencodable as a single piece, and
+            // `byte_pair_split` would still fall back to smaller pieces.
+            if let Ok(bytes) = bpe.decode_bytes(&[rank]) {
+                if bytes.len() <= 7 {
+                    small.insert(small_key(&bytes), rank);
+                }
+                ranks.insert(bytes, rank);
+            }
+        }
+        let splitter = Regex::new(SPLIT_PATTERN).expect("the o200k split pattern is valid");
+        Vocab {
+            ranks,
+            small,
+            splitter,
+        }
+    }
+
+    /// Appends the ids of `text`, encoded as ordinary text (marker text such as `<|end|>`
+    /// becomes ordinary tokens, never a special token), to `out`.
+    pub(crate) fn encode_into(&self, text: &str, out: &mut Vec<Rank>) {
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let end = match split_ascii(bytes, pos) {
+                Split::End(end) => end,
+                Split::Unsure => match self.split_regex(text, pos) {
+                    Some(end) => end,
+                    None => break,
+                },
+            };
+            self.encode_piece(&bytes[pos..end], out);
+            pos = end;
+        }
+    }
+
+    /// The end of the piece starting at `pos`, found by the regex (any text).
+    fn split_regex(&self, text: &str, pos: usize) -> Option<usize> {
+        let m = self.splitter.find_at(text, pos)?;
+        let mut end = m.end();
+        let piece = &text[m.start()..end];
+        // `\s+(?!\S)`: a whitespace run (without line breaks, which the `\s*[\r\n]+`
+        // branch would have taken) that is followed by more text leaves its last
+        // character to the next piece, so " word" stays one piece.
+        if end < text.len() && is_plain_whitespace_run(piece) {
+            if let Some((last, _)) = piece.char_indices().next_back() {
+                if last > 0 {
+                    end = m.start() + last;
+                }
+            }
+        }
+        // The pattern matches every character, so a match starts where we are; should it
+        // not, the skipped text is dropped exactly as tiktoken's `find_iter` drops it.
+        Some(end)
+    }
+
+    #[inline]
+    fn encode_piece(&self, piece: &[u8], out: &mut Vec<Rank>) {
+        if piece.len() <= 7 {
+            if let Some(&rank) = self.small.get(&small_key(piece)) {
+                out.push(rank);
+                return;
+            }
+        } else if let Some(&rank) = self.ranks.get(piece) {
+            out.push(rank);
+            return;
+        }
+        // Not a single token: a piece of one byte always is, so `piece.len() > 1` here,
+        // which `byte_pair_split` requires.
+        for part in tiktoken_rs::byte_pair_split(piece, &self.ranks) {
+            if let Some(&rank) = self.ranks.get(part) {
+                out.push(rank);
+            }
+        }
+    }
+}
+
+/// Whether `piece` is a run of whitespace without `\r`/`\n`, i.e. it came from the `\s+`
+/// branch of the split pattern.
+fn is_plain_whitespace_run(piece: &str) -> bool {
+    piece
+        .chars()
+        .all(|c| c.is_whitespace() && c != '\r' && c != '\n')
+}
+
+/// ASCII character classes of the split pattern. `\s` is Unicode White_Space, which in
+/// ASCII is `\t \n \x0B \x0C \r` and space.
+#[inline]
+fn is_ws(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
+#[inline]
+fn is_punct(b: u8) -> bool {
+    // `[^\s\p{L}\p{N}]` restricted to ASCII.
+    b < 0x80 && !is_ws(b) && !b.is_ascii_alphanumeric()
+}
+
+/// The o200k split pattern, hand-compiled for ASCII (see `SPLIT_PATTERN` for the
+/// alternatives, tried in order like the backtracking engine does). Whenever a decision
+/// depends on a byte >= 0x80 it answers [`Split::Unsure`] and the regex decides.
+#[inline]
+fn split_ascii(b: &[u8], p: usize) -> Split {
+    use Split::{End, Unsure};
+    let at = |i: usize| b.get(i).copied();
+    let c = b[p];
+    if c >= 0x80 {
+        return Unsure;
+    }
+    // Scans a run of bytes satisfying `f` from `i`; Unsure if it stops at non-ASCII.
+    let run = |mut i: usize, f: fn(u8) -> bool| -> Option<usize> {
+        while let Some(x) = at(i) {
+            if x >= 0x80 {
+                return None;
+            }
+            if !f(x) {
+                break;
+            }
+            i += 1;
+        }
+        Some(i)
+    };
+    // `(?i:'s|'t|'re|'ve|'m|'ll|'d)?` at `i`; `s` also folds to U+017F, hence Unsure on
+    // non-ASCII.
+    let contraction = |i: usize| -> Option<usize> {
+        if at(i) != Some(b'\'') {
+            return Some(i);
+        }
+        let x = at(i + 1);
+        let y = at(i + 2);
+        if x.is_some_and(|x| x >= 0x80) {
+            return None;
+        }
+        match x.map(|x| x.to_ascii_lowercase()) {
+            Some(b's' | b't' | b'm' | b'd') => Some(i + 2),
+            Some(first @ (b'r' | b'v' | b'l')) => {
+                if y.is_some_and(|y| y >= 0x80) {
+                    return None;
+                }
+                let second = y.map(|y| y.to_ascii_lowercase());
+                let ok = matches!(
+                    (first, second),
+                    (b'r' | b'v', Some(b'e')) | (b'l', Some(b'l'))
+                );
+                Some(if ok { i + 3 } else { i })
+            }
+            _ => Some(i),
+        }
+    };
+    let letters_start = if c.is_ascii_alphabetic() {
+        Some(p)
+    } else if c != b'\r' && c != b'\n' && !c.is_ascii_digit() {
+        // `[^\r\n\p{L}\p{N}]?` takes c; letters must follow for alternatives 1 and 2.
+        match at(p + 1) {
+            Some(x) if x >= 0x80 => return Unsure,
+            Some(x) if x.is_ascii_alphabetic() => Some(p + 1),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if let Some(i) = letters_start {
+        // Alternative 1: upper* lower+ ; alternative 2: upper+ lower*. Both reduce to
+        // "the upper run, then the lower run", with the contraction after it.
+        let Some(j) = run(i, |x| x.is_ascii_uppercase()) else {
+            return Unsure;
+        };
+        let Some(k) = run(j, |x| x.is_ascii_lowercase()) else {
+            return Unsure;
+        };
+        return match contraction(k) {
+            Some(end) => End(end),
+            None => Unsure,
+        };
+    }
+    if c.is_ascii_digit() {
+        // Alternative 3: `\p{N}{1,3}`.
+        let mut i = p + 1;
+        while i < p + 3 {
+            match at(i) {
+                Some(x) if x >= 0x80 => return Unsure,
+                Some(x) if x.is_ascii_digit() => i += 1,
+                _ => break,
+            }
+        }
+        return End(i);
+    }
+    // Alternative 4: ` ?[^\s\p{L}\p{N}]+[\r\n/]*`.
+    let punct_start = if is_punct(c) {
+        Some(p)
+    } else if c == b' ' {
+        match at(p + 1) {
+            Some(x) if x >= 0x80 => return Unsure,
+            Some(x) if is_punct(x) => Some(p + 1),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    if let Some(i) = punct_start {
+        let Some(j) = run(i, is_punct) else {
+            return Unsure;
+        };
+        let Some(k) = run(j, |x| x == b'\r' || x == b'\n' || x == b'/') else {
+            return Unsure;
+        };
+        return End(k);
+    }
+    // Only whitespace is left: c is ASCII whitespace.
+    let Some(e) = run(p, is_ws) else {
+        return Unsure;
+    };
+    // Alternative 5: `\s*[\r\n]+` ends after the run's last line break.
+    if let Some(last_nl) = b[p..e].iter().rposition(|&x| x == b'\r' || x == b'\n') {
+        return End(p + last_nl + 1);
+    }
+    // Alternatives 6 and 7: `\s+(?!\S)|\s+`.
+    if e == b.len() || e - p == 1 {
+        End(e)
+    } else {
+        End(e - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn special_ids_match_the_vocabulary() {
+        let bpe = tiktoken_rs::o200k_harmony_singleton();
+        for token in SpecialToken::ALL {
+            assert_eq!(
+                bpe.encode_with_special_tokens(token.as_str()),
+                vec![token.id()],
+                "{}",
+                token.as_str()
+            );
+        }
+    }
+
+    fn check(text: &str) {
+        let mut ours = Vec::new();
+        Vocab::get().encode_into(text, &mut ours);
+        let theirs = tiktoken_rs::o200k_harmony_singleton().encode_ordinary(text);
+        assert_eq!(ours, theirs, "{text:?}");
+    }
+
+    #[test]
+    fn matches_tiktoken_on_tricky_text() {
+        for text in [
+            "",
+            " ",
+            "  ",
+            "a  b",
+            "a \u{3000}b",
+            "hello world",
+            "  leading and trailing  ",
+            "tabs\t\tand\n\n\nnewlines \n x",
+            "x \r\n\r\n  y",
+            "I'm he'S THEY'LL we'VE o'ſ K'K",
+            "<|end|><|start|>system<|message|>",
+            "Ünïcödé wörds, 日本語のテキスト, emoji 💖👍🏽, عربى",
+            "numbers 1234567 3.14159 -42",
+            "{\"location\": \"Tokyo\", \"n\": [1,2,3]}\n",
+            "path/to//file\r\n/",
+            "\u{0301}combining \u{0301}\u{0301}x",
+            "end with spaces   ",
+            "   ",
+            "\n",
+            " \u{a0}\u{a0}x",
+        ] {
+            check(text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn matches_tiktoken_on_random_text(text in "(?s).{0,60}") {
+            check(&text);
+        }
+
+        #[test]
+        fn matches_tiktoken_on_wordy_text(
+            text in "([a-zA-Z]{1,8}|[ \t\n\r]{1,4}|'[sStTmMdD]|'ll|'RE|[0-9]{1,5}|[.,;:!?/<>|{}\"]{1,3}|ſ|K|é|日本|\u{3000}|\u{a0})*"
+        ) {
+            check(&text);
+        }
+    }
+}
