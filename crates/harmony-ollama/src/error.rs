@@ -1,0 +1,298 @@
+//! Error types: [`DecodeError`] (sans-IO decoder), [`ConfigError`] (environment and
+//! builder), [`Error`] (the client). Client errors that happen after text started
+//! arriving carry that text in a [`Partial`], so nothing already received is lost.
+
+use std::time::Duration;
+
+/// The NDJSON decoder could not produce a line.
+///
+/// ```
+/// use harmony_ollama::{DecodeError, NdjsonDecoder};
+///
+/// let mut decoder = NdjsonDecoder::new();
+/// let mut lines = decoder.feed(b"{\"done\":tru}\n");
+/// let err = lines.next_generate().unwrap().unwrap_err();
+/// assert!(matches!(err, DecodeError::Json { line: 1, .. }));
+/// assert!(err.to_string().starts_with("NDJSON line 1, column"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// A line exceeded the decoder's bound; its bytes were skipped.
+    #[error("NDJSON line {line} is longer than the {limit}-byte limit")]
+    LineTooLong {
+        /// 1-based line number.
+        line: u64,
+        /// The bound, in bytes.
+        limit: usize,
+    },
+    /// A line was not the JSON object expected.
+    #[error("NDJSON line {line}, column {column}: {source}")]
+    Json {
+        /// 1-based line number.
+        line: u64,
+        /// 1-based byte column within the line.
+        column: usize,
+        /// serde_json's description.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Invalid configuration: an environment variable, a host, or an option.
+///
+/// ```
+/// use harmony_ollama::{Config, ConfigError};
+///
+/// let err = Config::from_lookup(|k| (k == "HARMONY_REASONING_EFFORT").then(|| "max".into())).unwrap_err();
+/// assert!(matches!(err, ConfigError::InvalidEnv { var: "HARMONY_REASONING_EFFORT", .. }));
+/// assert_eq!(err.to_string(), r#"HARMONY_REASONING_EFFORT="max" is not valid; allowed: low, medium, high"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// An environment variable held a value outside its allowed set.
+    #[error("{var}={value:?} is not valid; allowed: {allowed}")]
+    InvalidEnv {
+        /// The variable.
+        var: &'static str,
+        /// What it held.
+        value: String,
+        /// The values it accepts.
+        allowed: &'static str,
+    },
+    /// A value (from the builder or parsed from text) outside its allowed set.
+    #[error("{value:?} is not a valid {what}; allowed: {allowed}")]
+    InvalidValue {
+        /// What was being parsed.
+        what: &'static str,
+        /// The input.
+        value: String,
+        /// The values accepted.
+        allowed: &'static str,
+    },
+    /// `OLLAMA_HOST` or the builder's host could not be used.
+    #[error("invalid Ollama host {value:?}: {reason}")]
+    InvalidHost {
+        /// The host as given.
+        value: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A model option outside Ollama's accepted range.
+    #[error("invalid option {name}: {reason}")]
+    InvalidOption {
+        /// The option's JSON name.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("building the HTTP client: {0}")]
+    Http(String),
+}
+
+/// Text received before a stream failed.
+///
+/// For `/api/generate`, `content` is the concatenated `response` fragments (raw
+/// harmony text in raw mode); for `/api/chat`, the concatenated `message.content`.
+///
+/// ```
+/// let partial = harmony_ollama::Partial::default();
+/// assert!(partial.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Partial {
+    /// Response or content text received.
+    pub content: String,
+    /// Thinking text received.
+    pub thinking: String,
+    /// NDJSON lines received.
+    pub lines: u64,
+}
+
+impl Partial {
+    /// Whether no text was received.
+    ///
+    /// ```
+    /// assert!(harmony_ollama::Partial::default().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.content.is_empty() && self.thinking.is_empty()
+    }
+}
+
+/// Where a [`Error::Timeout`] happened.
+///
+/// ```
+/// assert_eq!(harmony_ollama::TimeoutPhase::Idle.to_string(), "waiting for the next chunk");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Connecting or waiting for the response headers.
+    Headers,
+    /// Waiting for the next body chunk.
+    Idle,
+    /// The whole request exceeded its deadline.
+    Total,
+}
+
+impl std::fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TimeoutPhase::Headers => "waiting for the response headers",
+            TimeoutPhase::Idle => "waiting for the next chunk",
+            TimeoutPhase::Total => "for the whole request",
+        })
+    }
+}
+
+/// A client error.
+///
+/// ```
+/// use harmony_ollama::{Error, Partial};
+///
+/// let err = Error::Incomplete { partial: Partial::default() };
+/// assert!(err.partial().is_some());
+/// assert_eq!(err.to_string(), "the stream ended before Ollama sent its `done` line");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Invalid configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Nothing listens at the host (or it could not be reached).
+    #[error("could not connect to Ollama at {host}: {source}")]
+    Connect {
+        /// The base URL used.
+        host: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Ollama does not have the model (HTTP 404).
+    #[error("model {model:?} not found: {message}")]
+    ModelNotFound {
+        /// The requested model.
+        model: String,
+        /// Ollama's error text.
+        message: String,
+    },
+    /// Ollama answered with an HTTP error status before streaming.
+    #[error("Ollama returned HTTP {status}: {message}")]
+    Status {
+        /// HTTP status code.
+        status: u16,
+        /// Ollama's `error` text (or the body, when it was not Ollama's JSON).
+        message: String,
+    },
+    /// Ollama's own tool-call parser rejected the model's output
+    /// (`error parsing tool call: raw='...', err=...`), as an HTTP error or a
+    /// mid-stream line. `raw` is the model's text, for salvaging.
+    #[error("Ollama could not parse a tool call ({detail}); raw arguments kept")]
+    ToolCallParse {
+        /// The model's tool-call text that Ollama failed to parse.
+        raw: String,
+        /// Ollama's JSON error.
+        detail: String,
+        /// The HTTP status when it came as an HTTP error; `None` for a stream line.
+        status: Option<u16>,
+        /// Text received before it.
+        partial: Partial,
+    },
+    /// A `{"error": "..."}` line mid-stream (HTTP status was already 200).
+    #[error("Ollama reported an error mid-stream: {message}")]
+    Stream {
+        /// Ollama's error text.
+        message: String,
+        /// Text received before it.
+        partial: Partial,
+    },
+    /// The body ended cleanly but without a `done: true` line.
+    #[error("the stream ended before Ollama sent its `done` line")]
+    Incomplete {
+        /// Text received.
+        partial: Partial,
+    },
+    /// The connection failed mid-stream (reset, dropped, truncated chunk).
+    #[error("the connection to Ollama failed mid-stream: {source}")]
+    Disconnected {
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+        /// Text received before it.
+        partial: Partial,
+    },
+    /// A configured timeout expired.
+    #[error("timed out after {after:?} {phase}")]
+    Timeout {
+        /// Which timeout.
+        phase: TimeoutPhase,
+        /// Its length.
+        after: Duration,
+        /// Text received before it.
+        partial: Partial,
+    },
+    /// A stream line could not be decoded.
+    #[error("undecodable response from Ollama: {source}")]
+    Decode {
+        /// What was wrong.
+        #[source]
+        source: DecodeError,
+        /// Text received before it.
+        partial: Partial,
+    },
+    /// Any other HTTP-level failure (request could not be sent, bad headers).
+    #[error("HTTP request to Ollama failed: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+impl Error {
+    /// Text received before the error, for the errors that can happen mid-stream.
+    ///
+    /// ```
+    /// use harmony_ollama::Error;
+    ///
+    /// let err = Error::Status { status: 500, message: "boom".into() };
+    /// assert!(err.partial().is_none());
+    /// ```
+    pub fn partial(&self) -> Option<&Partial> {
+        match self {
+            Error::ToolCallParse { partial, .. }
+            | Error::Stream { partial, .. }
+            | Error::Incomplete { partial }
+            | Error::Disconnected { partial, .. }
+            | Error::Timeout { partial, .. }
+            | Error::Decode { partial, .. } => Some(partial),
+            _ => None,
+        }
+    }
+}
+
+/// Splits Ollama's `error parsing tool call: raw='<raw>', err=<detail>` message.
+///
+/// The raw text may itself contain `', err=`, so the last occurrence is the separator
+/// (Ollama's Go `%w` error text never contains a quote followed by `, err=`).
+///
+/// ```
+/// let (raw, detail) = harmony_ollama::parse_tool_call_error(
+///     "error parsing tool call: raw='{\"a\":1]}', err=invalid character ']' after object key:value pair",
+/// ).unwrap();
+/// assert_eq!(raw, "{\"a\":1]}");
+/// assert_eq!(detail, "invalid character ']' after object key:value pair");
+/// assert!(harmony_ollama::parse_tool_call_error("model not found").is_none());
+/// ```
+pub fn parse_tool_call_error(message: &str) -> Option<(&str, &str)> {
+    const PREFIX: &str = "error parsing tool call: raw='";
+    const SEP: &str = "', err=";
+    let start = message.find(PREFIX)? + PREFIX.len();
+    let body = &message[start..];
+    match body.rfind(SEP) {
+        Some(i) => Some((&body[..i], &body[i + SEP.len()..])),
+        // Truncated message: keep everything after the prefix, minus a closing quote.
+        None => Some((body.strip_suffix('\'').unwrap_or(body), "")),
+    }
+}

@@ -1,0 +1,43 @@
+//! Ollama transport for gpt-oss models.
+//!
+//! - [`NdjsonDecoder`]: a sans-IO decoder for Ollama's streaming NDJSON, fed byte
+//!   chunks split anywhere, yielding typed [`GenerateLine`]s and [`ChatLine`]s whose
+//!   strings borrow from the input when they contain no JSON escape.
+//! - [`Config`]: settings from `OLLAMA_HOST`, `HARMONY_MODE` / `ENABLE_HARMONY_FORMAT`,
+//!   `HARMONY_CHANNELS`, `HARMONY_REASONING_EFFORT`.
+//!
+//! ```
+//! use harmony_ollama::NdjsonDecoder;
+//!
+//! // Ollama escapes `<` and `>` the Go way; the decoder hands back the real text.
+//! let mut decoder = NdjsonDecoder::new();
+//! let mut out = String::new();
+//! for chunk in [&b"{\"response\":\"\\u00"[..], b"3c|end|\\u003e\",\"done\":false}\n"] {
+//!     let mut lines = decoder.feed(chunk);
+//!     while let Some(line) = lines.next_generate() {
+//!         out.push_str(&line.unwrap().response);
+//!     }
+//! }
+//! assert_eq!(out, "<|end|>");
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod config;
+mod error;
+mod line;
+mod ndjson;
+mod options;
+mod text;
+
+#[cfg(feature = "test-util")]
+pub mod testing;
+
+pub use config::{
+    normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
+};
+pub use error::{parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase};
+pub use line::{ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction};
+pub use ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
+pub use options::{KeepAlive, Options, MAX_NUM_CTX};
+pub use text::Text;
