@@ -18,3 +18,8 @@
 
 pub use harmony_stream as stream;
 pub use harmony_tools as tools;
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
