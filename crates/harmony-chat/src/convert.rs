@@ -521,7 +521,8 @@ impl AssistantTurn {
 
 /// Converts harmony messages (e.g. parsed from a completion) to chat messages (rules in
 /// the module docs). The harmony system message (model configuration) has no chat
-/// counterpart and is skipped; developer instructions become a `system` message.
+/// counterpart and is skipped; developer instructions (structured, or the text under
+/// `# Instructions` of a parsed developer message) become a `system` message.
 ///
 /// ```
 /// use harmony_chat::{to_chat, ChatRole, Message, Role};
@@ -601,25 +602,39 @@ pub fn to_chat(messages: &[Message]) -> Vec<ChatMessage> {
                     ..Default::default()
                 });
             }
-            Role::Developer | Role::System => {
+            // The harmony system message configures the model; chat has no such message.
+            Role::System => turn.flush(&mut out),
+            Role::Developer => {
                 turn.flush(&mut out);
                 let mut parts: Vec<String> = Vec::new();
                 for content in &m.content {
                     match content {
-                        Content::Text { text } => parts.push(text.clone()),
+                        Content::Text { text } => {
+                            parts.extend(instructions_from_developer_text(text))
+                        }
                         Content::DeveloperContent(dev) => parts.extend(dev.instructions.clone()),
                         Content::SystemContent(_) => {}
                     }
                 }
-                let text: String = parts.concat();
-                if !text.is_empty() {
-                    out.push(ChatMessage::new(ChatRole::System, text));
+                if !parts.is_empty() {
+                    out.push(ChatMessage::new(ChatRole::System, parts.concat()));
                 }
             }
         }
     }
     turn.flush(&mut out);
     out
+}
+
+/// The instructions in a developer message's rendered text (as a parser returns it):
+/// the text under `# Instructions`, up to the `# Tools` section.
+fn instructions_from_developer_text(text: &str) -> Option<String> {
+    let Some(rest) = text.strip_prefix("# Instructions\n\n") else {
+        // Not the rendered form: all of it is instructions, unless it is only tools.
+        return (!text.starts_with("# Tools\n\n") && !text.is_empty()).then(|| text.to_owned());
+    };
+    let end = rest.find("\n\n# Tools\n\n").unwrap_or(rest.len());
+    Some(rest[..end].to_owned())
 }
 
 /// The recipient and content type of an assistant message, repaired where parsers are

@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cache;
 mod convert;
 mod error;
 mod json;
@@ -43,6 +44,7 @@ mod safety;
 mod schema;
 mod tokenizer;
 
+pub use cache::PrefixCache;
 pub use convert::{
     from_chat, to_chat, ChatFunction, ChatFunctionCall, ChatMessage, ChatOptions, ChatRole,
     ChatTool, ChatToolCall, ReasoningPolicy,

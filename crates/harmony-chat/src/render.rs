@@ -471,6 +471,10 @@ impl Renderer {
         [SpecialToken::Return.id(), SpecialToken::Call.id()]
     }
 
+    pub(crate) fn vocab(&self) -> &'static Vocab {
+        self.vocab
+    }
+
     fn walk<S: Sink>(&self, messages: &[Message], sink: &mut S) -> Result<(), RenderError> {
         let options = options_for(messages);
         let drop_before = analysis_drop_bound(messages, &self.config);
@@ -490,7 +494,7 @@ impl AsRef<[Message]> for crate::model::Conversation {
     }
 }
 
-fn next_turn<S: Sink>(sink: &mut S, role: Role) {
+pub(crate) fn next_turn<S: Sink>(sink: &mut S, role: Role) {
     sink.special(SpecialToken::Start);
     sink.text(role.as_str());
 }
