@@ -3,6 +3,8 @@
 use harmony_stream::{Completion, Message, Stop};
 use serde::Serialize;
 
+use crate::ArgsError;
+
 /// Namespaces gpt-oss knows without a declaration.
 pub const BUILTIN_NAMESPACES: [&str; 3] = ["browser", "python", "container"];
 
@@ -25,6 +27,9 @@ pub struct ToolCall {
     pub raw_arguments: String,
     /// Whether the message ended before the input did (false: truncated).
     pub complete: bool,
+    /// Why `arguments` is `None` (not part of the summary's JSON).
+    #[serde(skip)]
+    pub arguments_error: Option<ArgsError>,
 }
 
 impl ToolCall {
@@ -54,15 +59,20 @@ impl ToolCall {
         let (namespace, name) = split_recipient(&recipient);
         let (namespace, name) = (namespace.to_owned(), name.to_owned());
         let raw = message.content.clone();
+        let complete = message.stop != Stop::Eof;
+        let code = message.content_type.as_deref() == Some("code")
+            || matches!(namespace.as_str(), "python" | "container");
+        let parsed = crate::args::parse(&raw, code, complete);
         Some(ToolCall {
             name,
             namespace,
             recipient,
             channel: message.channel.clone(),
             content_type: message.content_type.clone(),
-            arguments: serde_json::from_str(raw.trim()).ok(),
+            arguments: parsed.as_ref().ok().cloned(),
+            arguments_error: parsed.err(),
             raw_arguments: raw,
-            complete: message.stop != Stop::Eof,
+            complete,
         })
     }
 }

@@ -2,8 +2,14 @@
 //!
 //! Tool calls in gpt-oss output. A message from the assistant with a recipient other than
 //! `assistant`/`user` is a call, on any channel (analysis included); its content is the
-//! arguments. This crate turns parsed messages into [`ToolCall`]s and a whole completion
-//! into a [`Summary`] (the shape `harmony parse --summary` prints).
+//! arguments.
+//!
+//! - [`ToolExtractor`] streams: `Start` as soon as a call's header is parsed, `Args` for
+//!   every piece of the arguments as it arrives (borrowed from the core's delta), `End`
+//!   with the arguments parsed, or an [`ArgsError`] that says why not.
+//! - [`tool_calls`] and [`Summary`] work on a whole [`Completion`](harmony_stream::Completion).
+//! - [`FunctionNameMap`] turns user tool names into identifiers the model can call, and back.
+//! - [`OpenAiStream`] turns a completion into OpenAI Chat Completions streaming chunks.
 //!
 //! ```
 //! use harmony_stream::{Collector, TextParser};
@@ -23,8 +29,21 @@
 
 #![deny(missing_docs)]
 
+mod args;
 mod call;
+mod extractor;
+mod names;
+mod openai;
 mod summary;
 
+pub use args::{parse_arguments, ArgsError};
 pub use call::{split_recipient, tool_calls, ToolCall, BUILTIN_NAMESPACES};
+pub use extractor::{
+    ToolCallEnd, ToolCallStart, ToolDiagnostic, ToolDiagnosticKind, ToolEvent, ToolExtractor,
+};
+pub use names::{sanitize, FunctionNameMap};
+pub use openai::{
+    ChatCompletionChunk, ChunkChoice, ChunkDelta, FinishReason, FunctionDelta, OpenAiStream,
+    ToolCallDelta,
+};
 pub use summary::{Summary, SummaryDiagnostic, SummaryMessage};

@@ -1,0 +1,164 @@
+//! Tool-call arguments: parsed when the call ends, never failing the stream.
+
+use std::fmt;
+
+/// Why a call's arguments are not a JSON object. The call is delivered anyway, with its raw
+/// text; this says what a caller would trip over.
+///
+/// ```
+/// use harmony_tools::{parse_arguments, ArgsError};
+///
+/// assert!(parse_arguments("{\"a\": 1}", None, true).is_ok());
+/// assert_eq!(parse_arguments("  ", None, true), Err(ArgsError::Empty));
+/// assert!(matches!(parse_arguments("{\"a\"", None, false), Err(ArgsError::Truncated { .. })));
+/// assert!(matches!(parse_arguments("print(1)", Some("code"), true), Err(ArgsError::Code)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArgsError {
+    /// Nothing but whitespace.
+    Empty,
+    /// Not JSON. `line` and `column` are 1-based, in the raw text.
+    InvalidJson {
+        /// serde_json's message.
+        message: String,
+        /// Line of the error.
+        line: usize,
+        /// Column of the error.
+        column: usize,
+    },
+    /// The stream ended inside the arguments (the call is incomplete).
+    Truncated {
+        /// serde_json's message.
+        message: String,
+    },
+    /// Valid JSON, but not an object (`found` is `array`, `string`, `number`, `bool`, `null`).
+    NotAnObject {
+        /// The JSON type found.
+        found: &'static str,
+        /// The value, for callers whose tools take one.
+        value: serde_json::Value,
+    },
+    /// The content type is `code` (or the recipient is `python` / `container.exec`) and the
+    /// body is not JSON: it is code to run, not arguments to parse.
+    Code,
+}
+
+impl fmt::Display for ArgsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgsError::Empty => f.write_str("the arguments are empty"),
+            ArgsError::InvalidJson {
+                message,
+                line,
+                column,
+            } => {
+                write!(
+                    f,
+                    "the arguments are not JSON at line {line}, column {column}: {message}"
+                )
+            }
+            ArgsError::Truncated { message } => {
+                write!(
+                    f,
+                    "the arguments were cut off before they were complete: {message}"
+                )
+            }
+            ArgsError::NotAnObject { found, .. } => {
+                write!(f, "the arguments are a JSON {found}, not an object")
+            }
+            ArgsError::Code => f.write_str("the body is code, not JSON arguments"),
+        }
+    }
+}
+
+impl std::error::Error for ArgsError {}
+
+/// Parses a call's raw arguments.
+///
+/// `content_type` is the header's (as written); `complete` is whether the call's message
+/// ended before the input did. Leading and trailing whitespace is ignored (models often
+/// start the body with a newline).
+pub fn parse_arguments(
+    raw: &str,
+    content_type: Option<&str>,
+    complete: bool,
+) -> Result<serde_json::Value, ArgsError> {
+    parse(raw, content_type == Some("code"), complete)
+}
+
+pub(crate) fn parse(raw: &str, code: bool, complete: bool) -> Result<serde_json::Value, ArgsError> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(ArgsError::Empty);
+    }
+    match serde_json::from_str::<serde_json::Value>(trimmed) {
+        Ok(serde_json::Value::Object(map)) => Ok(serde_json::Value::Object(map)),
+        Ok(value) => Err(ArgsError::NotAnObject {
+            found: json_type(&value),
+            value,
+        }),
+        Err(_) if code => Err(ArgsError::Code),
+        Err(e) if !complete => Err(ArgsError::Truncated {
+            message: e.to_string(),
+        }),
+        Err(e) => {
+            // serde_json positions are in the trimmed text; report them in the raw text.
+            let lead = &raw[..raw.len() - raw.trim_start().len()];
+            let lead_lines = lead.matches('\n').count();
+            let column = if e.line() == 1 {
+                e.column() + lead.len() - lead.rfind('\n').map_or(0, |i| i + 1)
+            } else {
+                e.column()
+            };
+            Err(ArgsError::InvalidJson {
+                message: e.to_string(),
+                line: e.line() + lead_lines,
+                column,
+            })
+        }
+    }
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_in_the_raw_text() {
+        let Err(ArgsError::InvalidJson { line, column, .. }) = parse("\n  {\"a\": x}", false, true)
+        else {
+            panic!("expected invalid JSON");
+        };
+        assert_eq!((line, column), (2, 9));
+    }
+
+    #[test]
+    fn non_objects_keep_their_value() {
+        assert_eq!(
+            parse("[1]", false, true),
+            Err(ArgsError::NotAnObject {
+                found: "array",
+                value: serde_json::json!([1])
+            })
+        );
+    }
+
+    #[test]
+    fn code_that_is_json_is_still_arguments() {
+        assert_eq!(
+            parse("{\"code\": \"x\"}", true, true),
+            Ok(serde_json::json!({"code": "x"}))
+        );
+    }
+}
