@@ -3,6 +3,8 @@
 //! - [`NdjsonDecoder`]: a sans-IO decoder for Ollama's streaming NDJSON, fed byte
 //!   chunks split anywhere, yielding typed [`GenerateLine`]s and [`ChatLine`]s whose
 //!   strings borrow from the input when they contain no JSON escape.
+//! - [`OllamaClient`]: an async client streaming raw `/api/generate` (harmony text)
+//!   and `/api/chat`, with typed errors that keep the text already received.
 //! - [`Config`]: settings from `OLLAMA_HOST`, `HARMONY_MODE` / `ENABLE_HARMONY_FORMAT`,
 //!   `HARMONY_CHANNELS`, `HARMONY_REASONING_EFFORT`.
 //!
@@ -23,21 +25,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod client;
 mod config;
 mod error;
+mod fragment;
 mod line;
 mod ndjson;
 mod options;
+mod request;
+mod stream;
 mod text;
 
 #[cfg(feature = "test-util")]
 pub mod testing;
 
+pub use client::{ClientBuilder, OllamaClient};
 pub use config::{
     normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
 };
 pub use error::{parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase};
+pub use fragment::Fragment;
 pub use line::{ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction};
 pub use ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
 pub use options::{KeepAlive, Options, MAX_NUM_CTX};
+pub use request::{ChatRequest, ChatRequestMessage, GenerateRequest};
+pub use stream::{ChatEvent, ChatStream, ChatToolCall, Done, GenerateEvent, GenerateStream};
 pub use text::Text;

@@ -1,0 +1,543 @@
+//! Response streams: the HTTP body, fed through the [`NdjsonDecoder`], as a
+//! `futures_core::Stream` of owned events.
+//!
+//! Dropping a stream drops the HTTP body, which makes hyper close the connection
+//! instead of returning it to the pool (the body was not read to its end), so Ollama
+//! sees the client leave and stops generating.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use serde_json::Value;
+use tokio::time::{Instant, Sleep};
+
+use crate::error::{parse_tool_call_error, Error, Partial, TimeoutPhase};
+use crate::fragment::Fragment;
+use crate::line::Metrics;
+use crate::ndjson::{NdjsonDecoder, RawLine};
+use crate::text::Text;
+
+type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+/// The final line's metadata.
+///
+/// ```
+/// let done = harmony_ollama::Done::default();
+/// assert!(!done.is_truncated());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Done {
+    /// Model that answered.
+    pub model: String,
+    /// `stop`, `length`, ...
+    pub done_reason: Option<String>,
+    /// Timings and token counts.
+    pub metrics: Metrics,
+    /// Deprecated conversation context (not sent in raw mode).
+    pub context: Option<Vec<u32>>,
+}
+
+impl Done {
+    /// Whether generation hit `num_predict` or the context limit (`done_reason:
+    /// "length"`): the output is cut short.
+    ///
+    /// ```
+    /// let mut done = harmony_ollama::Done::default();
+    /// done.done_reason = Some("length".into());
+    /// assert!(done.is_truncated());
+    /// ```
+    pub fn is_truncated(&self) -> bool {
+        self.done_reason.as_deref() == Some("length")
+    }
+}
+
+/// An event of a raw `/api/generate` stream.
+///
+/// ```
+/// use harmony_ollama::GenerateEvent;
+/// let e = GenerateEvent::Response("hi".into());
+/// assert!(matches!(e, GenerateEvent::Response(f) if f == "hi"));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GenerateEvent {
+    /// A `response` fragment (raw harmony text in raw mode).
+    Response(Fragment),
+    /// A `thinking` fragment (only when Ollama parsed the output itself).
+    Thinking(Fragment),
+    /// The `done` line. Always the last event.
+    Done(Done),
+}
+
+/// A tool call reported by `/api/chat`, detached from the line.
+///
+/// ```
+/// let call = harmony_ollama::ChatToolCall::default();
+/// assert!(call.arguments.is_null());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ChatToolCall {
+    /// Call id, when Ollama sent one.
+    pub id: Option<String>,
+    /// Position, when Ollama sent one.
+    pub index: Option<u32>,
+    /// Function name.
+    pub name: String,
+    /// Arguments (a JSON object as Ollama sends them; `null` when absent).
+    pub arguments: Value,
+}
+
+/// An event of a streaming `/api/chat` response.
+///
+/// ```
+/// use harmony_ollama::ChatEvent;
+/// let e = ChatEvent::Thinking("hmm".into());
+/// assert!(matches!(e, ChatEvent::Thinking(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ChatEvent {
+    /// A `message.content` fragment.
+    Content(Fragment),
+    /// A `message.thinking` fragment.
+    Thinking(Fragment),
+    /// Complete tool calls (Ollama sends them whole, just before `done`).
+    ToolCalls(Vec<ChatToolCall>),
+    /// The `done` line. Always the last event.
+    Done(Done),
+}
+
+/// Timeouts applied while reading a body.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BodyTimeouts {
+    pub idle: Option<Duration>,
+    pub total: Option<(Instant, Duration)>,
+}
+
+/// What the shared body reader does; the per-endpoint line handler is a closure.
+struct Core {
+    body: Body,
+    decoder: NdjsonDecoder,
+    partial: Partial,
+    finished: bool,
+    idle: Option<(Pin<Box<Sleep>>, Duration)>,
+    deadline: Option<(Pin<Box<Sleep>>, Duration)>,
+}
+
+/// Whether the stream goes on after a line.
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+impl Core {
+    fn new(body: Body, timeouts: BodyTimeouts) -> Core {
+        Core {
+            body,
+            decoder: NdjsonDecoder::new(),
+            partial: Partial::default(),
+            finished: false,
+            idle: timeouts.idle.map(|d| (Box::pin(tokio::time::sleep(d)), d)),
+            deadline: timeouts
+                .total
+                .map(|(at, d)| (Box::pin(tokio::time::sleep_until(at + d)), d)),
+        }
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        // Release the connection now rather than when the stream is dropped.
+        self.body = Box::pin(futures_util::stream::empty());
+        self.idle = None;
+        self.deadline = None;
+    }
+
+    fn poll<E>(
+        &mut self,
+        cx: &mut Context<'_>,
+        pending: &mut VecDeque<Result<E, Error>>,
+        mut on_line: impl FnMut(
+            RawLine<'_>,
+            &Bytes,
+            &mut Partial,
+            &mut VecDeque<Result<E, Error>>,
+        ) -> Flow,
+    ) -> Poll<Option<Result<E, Error>>> {
+        loop {
+            if let Some(item) = pending.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            if let Some((sleep, after)) = &mut self.deadline {
+                if sleep.as_mut().poll(cx).is_ready() {
+                    let after = *after;
+                    pending.push_back(Err(self.timeout(TimeoutPhase::Total, after)));
+                    self.finish();
+                    continue;
+                }
+            }
+            match self.body.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    if let Some((sleep, after)) = &mut self.idle {
+                        let at = Instant::now() + *after;
+                        sleep.as_mut().reset(at);
+                    }
+                    let mut stop = false;
+                    let Core {
+                        decoder, partial, ..
+                    } = self;
+                    let mut lines = decoder.feed(&chunk);
+                    while let Some(line) = lines.next_line() {
+                        let flow = match line {
+                            Ok(raw) => {
+                                partial.lines += 1;
+                                on_line(raw, &chunk, partial, pending)
+                            }
+                            Err(source) => {
+                                pending.push_back(Err(Error::Decode {
+                                    source,
+                                    partial: partial.clone(),
+                                }));
+                                Flow::Stop
+                            }
+                        };
+                        if flow == Flow::Stop {
+                            stop = true;
+                            break;
+                        }
+                    }
+                    drop(lines);
+                    if stop {
+                        self.finish();
+                    }
+                }
+                Poll::Ready(Some(Err(source))) => {
+                    pending.push_back(Err(Error::Disconnected {
+                        source,
+                        partial: std::mem::take(&mut self.partial),
+                    }));
+                    self.finish();
+                }
+                Poll::Ready(None) => {
+                    // A last line without its newline still counts.
+                    let Core {
+                        decoder, partial, ..
+                    } = self;
+                    let mut stop = false;
+                    let mut lines = decoder.finish();
+                    if let Some(line) = lines.next_line() {
+                        let flow = match line {
+                            Ok(raw) => {
+                                partial.lines += 1;
+                                on_line(raw, &Bytes::new(), partial, pending)
+                            }
+                            Err(source) => {
+                                pending.push_back(Err(Error::Decode {
+                                    source,
+                                    partial: partial.clone(),
+                                }));
+                                Flow::Stop
+                            }
+                        };
+                        stop = flow == Flow::Stop;
+                    }
+                    drop(lines);
+                    if !stop {
+                        pending.push_back(Err(Error::Incomplete {
+                            partial: std::mem::take(&mut self.partial),
+                        }));
+                    }
+                    self.finish();
+                }
+                Poll::Pending => {
+                    if let Some((sleep, after)) = &mut self.idle {
+                        if sleep.as_mut().poll(cx).is_ready() {
+                            let after = *after;
+                            pending.push_back(Err(self.timeout(TimeoutPhase::Idle, after)));
+                            self.finish();
+                            continue;
+                        }
+                    }
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+
+    fn timeout(&mut self, phase: TimeoutPhase, after: Duration) -> Error {
+        Error::Timeout {
+            phase,
+            after,
+            partial: std::mem::take(&mut self.partial),
+        }
+    }
+}
+
+/// The error a `{"error": ...}` line stands for.
+fn error_line(message: Text<'_>, partial: &Partial) -> Error {
+    match parse_tool_call_error(&message) {
+        Some((raw, detail)) => Error::ToolCallParse {
+            raw: raw.to_owned(),
+            detail: detail.to_owned(),
+            status: None,
+            partial: partial.clone(),
+        },
+        None => Error::Stream {
+            message: message.into_owned(),
+            partial: partial.clone(),
+        },
+    }
+}
+
+fn decode_error(source: crate::error::DecodeError, partial: &Partial) -> Error {
+    Error::Decode {
+        source,
+        partial: partial.clone(),
+    }
+}
+
+fn done(
+    model: Text<'_>,
+    done_reason: Option<Text<'_>>,
+    metrics: Metrics,
+    context: Option<Vec<u32>>,
+) -> Done {
+    Done {
+        model: model.into_owned(),
+        done_reason: done_reason.map(Text::into_owned),
+        metrics,
+        context,
+    }
+}
+
+/// A raw `/api/generate` response: `Stream<Item = Result<GenerateEvent, Error>>`.
+///
+/// Ends after [`GenerateEvent::Done`], or after one error. Text received before an
+/// error is in the error's [`Partial`]. Dropping it closes the connection.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use harmony_ollama::{GenerateEvent, GenerateRequest, OllamaClient};
+///
+/// # async fn run() -> Result<(), harmony_ollama::Error> {
+/// let client = OllamaClient::from_env()?;
+/// let mut stream = client.generate_raw(&GenerateRequest::new("gpt-oss:20b", "<|start|>assistant")).await?;
+/// while let Some(event) = stream.next().await {
+///     if let GenerateEvent::Response(text) = event? {
+///         print!("{text}");
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct GenerateStream {
+    core: Core,
+    pending: VecDeque<Result<GenerateEvent, Error>>,
+}
+
+impl std::fmt::Debug for GenerateStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerateStream")
+            .field("finished", &self.core.finished)
+            .field("received", &self.core.partial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GenerateStream {
+    pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
+        GenerateStream {
+            core: Core::new(body, timeouts),
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Text received so far.
+    ///
+    /// ```no_run
+    /// # fn f(stream: &harmony_ollama::GenerateStream) {
+    /// println!("{} bytes so far", stream.received().content.len());
+    /// # }
+    /// ```
+    pub fn received(&self) -> &Partial {
+        &self.core.partial
+    }
+}
+
+impl Stream for GenerateStream {
+    type Item = Result<GenerateEvent, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.core
+            .poll(cx, &mut this.pending, |raw, chunk, partial, out| {
+                let line = match raw.generate() {
+                    Ok(line) => line,
+                    Err(e) => {
+                        out.push_back(Err(decode_error(e, partial)));
+                        return Flow::Stop;
+                    }
+                };
+                if let Some(message) = line.error {
+                    out.push_back(Err(error_line(message, partial)));
+                    return Flow::Stop;
+                }
+                let metrics = line.metrics();
+                if let Some(thinking) = line.thinking.filter(|t| !t.is_empty()) {
+                    partial.thinking.push_str(&thinking);
+                    out.push_back(Ok(GenerateEvent::Thinking(Fragment::from_chunk(
+                        chunk,
+                        thinking.into_cow(),
+                    ))));
+                }
+                if !line.response.is_empty() {
+                    partial.content.push_str(&line.response);
+                    out.push_back(Ok(GenerateEvent::Response(Fragment::from_chunk(
+                        chunk,
+                        line.response.into_cow(),
+                    ))));
+                }
+                if line.done {
+                    out.push_back(Ok(GenerateEvent::Done(done(
+                        line.model,
+                        line.done_reason,
+                        metrics,
+                        line.context,
+                    ))));
+                    return Flow::Stop;
+                }
+                Flow::Continue
+            })
+    }
+}
+
+/// A streaming `/api/chat` response: `Stream<Item = Result<ChatEvent, Error>>`.
+///
+/// Ends after [`ChatEvent::Done`], or after one error. Dropping it closes the
+/// connection.
+///
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use harmony_ollama::{ChatEvent, ChatRequest, ChatRequestMessage, OllamaClient};
+///
+/// # async fn run() -> Result<(), harmony_ollama::Error> {
+/// let client = OllamaClient::from_env()?;
+/// let req = ChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Hi")]);
+/// let mut stream = client.chat_stream(&req).await?;
+/// while let Some(event) = stream.next().await {
+///     match event? {
+///         ChatEvent::Content(text) => print!("{text}"),
+///         ChatEvent::ToolCalls(calls) => println!("{calls:?}"),
+///         _ => {}
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct ChatStream {
+    core: Core,
+    pending: VecDeque<Result<ChatEvent, Error>>,
+}
+
+impl std::fmt::Debug for ChatStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatStream")
+            .field("finished", &self.core.finished)
+            .field("received", &self.core.partial)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatStream {
+    pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
+        ChatStream {
+            core: Core::new(body, timeouts),
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Text received so far.
+    ///
+    /// ```no_run
+    /// # fn f(stream: &harmony_ollama::ChatStream) {
+    /// println!("{}", stream.received().thinking);
+    /// # }
+    /// ```
+    pub fn received(&self) -> &Partial {
+        &self.core.partial
+    }
+}
+
+impl Stream for ChatStream {
+    type Item = Result<ChatEvent, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.core
+            .poll(cx, &mut this.pending, |raw, chunk, partial, out| {
+                let line = match raw.chat() {
+                    Ok(line) => line,
+                    Err(e) => {
+                        out.push_back(Err(decode_error(e, partial)));
+                        return Flow::Stop;
+                    }
+                };
+                if let Some(message) = line.error {
+                    out.push_back(Err(error_line(message, partial)));
+                    return Flow::Stop;
+                }
+                let metrics = line.metrics();
+                if let Some(message) = line.message {
+                    if let Some(thinking) = message.thinking.filter(|t| !t.is_empty()) {
+                        partial.thinking.push_str(&thinking);
+                        out.push_back(Ok(ChatEvent::Thinking(Fragment::from_chunk(
+                            chunk,
+                            thinking.into_cow(),
+                        ))));
+                    }
+                    if !message.content.is_empty() {
+                        partial.content.push_str(&message.content);
+                        out.push_back(Ok(ChatEvent::Content(Fragment::from_chunk(
+                            chunk,
+                            message.content.into_cow(),
+                        ))));
+                    }
+                    if !message.tool_calls.is_empty() {
+                        let calls = message
+                            .tool_calls
+                            .into_iter()
+                            .map(|c| ChatToolCall {
+                                id: c.id.map(Text::into_owned),
+                                index: c.function.index,
+                                name: c.function.name.into_owned(),
+                                arguments: c
+                                    .function
+                                    .arguments
+                                    .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                                    .unwrap_or(Value::Null),
+                            })
+                            .collect();
+                        out.push_back(Ok(ChatEvent::ToolCalls(calls)));
+                    }
+                }
+                if line.done {
+                    out.push_back(Ok(ChatEvent::Done(done(
+                        line.model,
+                        line.done_reason,
+                        metrics,
+                        None,
+                    ))));
+                    return Flow::Stop;
+                }
+                Flow::Continue
+            })
+    }
+}
