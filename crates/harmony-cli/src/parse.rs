@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use harmony_stream::{Collector, Event, Sink, TextParser, TokenParser};
-use harmony_tools::Summary;
+use harmony_tools::{Summary, ToolEvent, ToolExtractor};
 
 use crate::Format;
 
@@ -12,6 +12,7 @@ pub fn run(input: &[u8], format: Format, events: bool, out: &mut dyn Write) -> R
     let mut sink = Output {
         collector: Collector::new(),
         events: events.then_some(out),
+        tools: ToolExtractor::new().with_ids(|i| format!("call_{i}")),
         error: None,
     };
     match format {
@@ -82,6 +83,8 @@ pub fn read_tokens(input: &[u8]) -> Result<Vec<u32>, String> {
 struct Output<'w> {
     collector: Collector,
     events: Option<&'w mut dyn Write>,
+    // Deterministic ids (`call_0`, ...): the same input prints the same output.
+    tools: ToolExtractor,
     error: Option<std::io::Error>,
 }
 
@@ -94,9 +97,12 @@ impl Sink for Output<'_> {
         if self.error.is_some() {
             return;
         }
-        let result = serde_json::to_writer(&mut *out, &EventJson::from(&event))
-            .map_err(std::io::Error::from)
-            .and_then(|()| out.write_all(b"\n"));
+        let mut result = write_line(out, &EventJson::from(&event));
+        self.tools.observe(&event, &mut |t: ToolEvent<'_>| {
+            if result.is_ok() {
+                result = write_line(out, &ToolEventJson::from(t));
+            }
+        });
         if let Err(e) = result {
             self.error = Some(e);
         }
@@ -158,6 +164,101 @@ impl<'a> From<&Event<'a>> for EventJson<'a> {
             Event::Diagnostic(d) => EventJson::Diagnostic {
                 kind: d.kind.as_str(),
                 at: d.at,
+                detail: d.detail,
+            },
+        }
+    }
+}
+
+fn write_line(out: &mut dyn Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// A tool-call event as `--events` prints it, after the core event that caused it.
+#[derive(serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ToolEventJson<'a> {
+    /// A call's header was parsed.
+    ToolCallStart {
+        /// Call index in the completion.
+        index: usize,
+        /// Call id (`call_0`, ...).
+        id: &'a str,
+        /// Function name.
+        name: &'a str,
+        /// Namespace.
+        namespace: &'a str,
+        /// Recipient after repairs.
+        recipient: &'a str,
+        /// Channel.
+        channel: Option<&'a str>,
+        /// Content type as written.
+        content_type: Option<&'a str>,
+    },
+    /// More argument text.
+    ToolCallArgs {
+        /// Call index.
+        index: usize,
+        /// The new text.
+        delta: &'a str,
+    },
+    /// The call ended.
+    ToolCallEnd {
+        /// Call index.
+        index: usize,
+        /// Call id.
+        id: &'a str,
+        /// Parsed arguments, or null.
+        arguments: Option<serde_json::Value>,
+        /// Why `arguments` is null, or null.
+        error: Option<String>,
+        /// Raw arguments.
+        raw: &'a str,
+        /// False when the input ended inside the call.
+        complete: bool,
+    },
+    /// A repair or failed check on a call.
+    ToolDiagnostic {
+        /// Call index.
+        index: usize,
+        /// snake_case kind.
+        kind: &'static str,
+        /// What the model wrote.
+        detail: &'a str,
+    },
+}
+
+impl<'a> From<ToolEvent<'a>> for ToolEventJson<'a> {
+    fn from(t: ToolEvent<'a>) -> Self {
+        match t {
+            ToolEvent::Start(s) => ToolEventJson::ToolCallStart {
+                index: s.index,
+                id: s.id,
+                name: s.name,
+                namespace: s.namespace,
+                recipient: s.recipient,
+                channel: s.channel,
+                content_type: s.content_type,
+            },
+            ToolEvent::Args { index, delta } => ToolEventJson::ToolCallArgs { index, delta },
+            ToolEvent::End(e) => {
+                let (arguments, error) = match e.arguments {
+                    Ok(v) => (Some(v), None),
+                    Err(err) => (None, Some(err.to_string())),
+                };
+                ToolEventJson::ToolCallEnd {
+                    index: e.index,
+                    id: e.id,
+                    arguments,
+                    error,
+                    raw: e.raw,
+                    complete: e.complete,
+                }
+            }
+            ToolEvent::Diagnostic(d) => ToolEventJson::ToolDiagnostic {
+                index: d.index,
+                kind: d.kind.as_str(),
                 detail: d.detail,
             },
         }

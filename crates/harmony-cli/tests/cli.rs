@@ -155,3 +155,54 @@ fn bad_input_gets_one_clear_line() {
         "no such file",
     );
 }
+
+#[test]
+fn events_include_tool_call_events_after_the_core_events() {
+    let (code, out, _) = harmony(
+        &["parse", "--events"],
+        b"<|channel|>commentary to=functions.add <|constrain|>json<|message|>{\"a\": 1}<|call|>",
+    );
+    assert_eq!(code, 0);
+    let events: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "diagnostic",
+            "message_start",
+            "tool_call_start",
+            "delta",
+            "tool_call_args",
+            "message_end",
+            "tool_call_end"
+        ]
+    );
+    assert_eq!(events[2]["id"], "call_0");
+    assert_eq!(events[2]["name"], "add");
+    assert_eq!(events[4]["delta"], "{\"a\": 1}");
+    assert_eq!(events[6]["arguments"], serde_json::json!({"a": 1}));
+    assert_eq!(events[6]["error"], Value::Null);
+    assert_eq!(events[6]["complete"], true);
+}
+
+#[test]
+fn bad_arguments_in_events_say_why() {
+    let (_, out, _) = harmony(
+        &["parse", "--events"],
+        b"<|channel|>commentary to=functions.f<|message|>{oops<|call|>",
+    );
+    let end: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(end["event"], "tool_call_end");
+    assert_eq!(end["arguments"], Value::Null);
+    assert!(end["error"]
+        .as_str()
+        .unwrap()
+        .contains("not JSON at line 1"));
+    assert_eq!(end["raw"], "{oops");
+}
