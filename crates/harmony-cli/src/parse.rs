@@ -178,6 +178,7 @@ fn write_line(out: &mut dyn Write, value: &impl serde::Serialize) -> std::io::Re
 /// A tool-call event as `--events` prints it, after the core event that caused it.
 #[derive(serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
+#[allow(clippy::enum_variant_names)] // the variant names are the JSON tags users see
 pub enum ToolEventJson<'a> {
     /// A call's header was parsed.
     ToolCallStart {
