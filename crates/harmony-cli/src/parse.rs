@@ -235,28 +235,22 @@ impl<'a> From<ToolEvent<'a>> for ToolEventJson<'a> {
         match t {
             ToolEvent::Start(s) => ToolEventJson::ToolCallStart {
                 index: s.index,
-                id: s.id,
-                name: s.name,
-                namespace: s.namespace,
-                recipient: s.recipient,
-                channel: s.channel,
-                content_type: s.content_type,
+                id: &s.id,
+                name: &s.name,
+                namespace: &s.namespace,
+                recipient: &s.recipient,
+                channel: s.channel.as_deref(),
+                content_type: s.content_type.as_deref(),
             },
             ToolEvent::Args { index, delta } => ToolEventJson::ToolCallArgs { index, delta },
-            ToolEvent::End(e) => {
-                let (arguments, error) = match e.arguments {
-                    Ok(v) => (Some(v), None),
-                    Err(err) => (None, Some(err.to_string())),
-                };
-                ToolEventJson::ToolCallEnd {
-                    index: e.index,
-                    id: e.id,
-                    arguments,
-                    error,
-                    raw: e.raw,
-                    complete: e.complete,
-                }
-            }
+            ToolEvent::End(e) => ToolEventJson::ToolCallEnd {
+                index: e.index,
+                id: &e.id,
+                arguments: e.arguments(),
+                error: e.error.as_ref().map(ToString::to_string),
+                raw: &e.raw,
+                complete: e.complete,
+            },
             ToolEvent::Diagnostic(d) => ToolEventJson::ToolDiagnostic {
                 index: d.index,
                 kind: d.kind.as_str(),

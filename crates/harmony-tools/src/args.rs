@@ -35,8 +35,6 @@ pub enum ArgsError {
     NotAnObject {
         /// The JSON type found.
         found: &'static str,
-        /// The value, for callers whose tools take one.
-        value: serde_json::Value,
     },
     /// The content type is `code` (or the recipient is `python` / `container.exec`) and the
     /// body is not JSON: it is code to run, not arguments to parse.
@@ -87,46 +85,52 @@ pub fn parse_arguments(
 }
 
 pub(crate) fn parse(raw: &str, code: bool, complete: bool) -> Result<serde_json::Value, ArgsError> {
+    check(raw, code, complete)?;
+    serde_json::from_str(raw.trim()).map_err(|e| error(raw, e, code, complete))
+}
+
+/// Validates `raw` without building a value: what the streaming extractor does at each
+/// call's end, so that its cost stays a fraction of the parse (callers who want the value
+/// deserialize the raw text into whatever type they need).
+pub(crate) fn check(raw: &str, code: bool, complete: bool) -> Result<(), ArgsError> {
     let trimmed = raw.trim();
-    if trimmed.is_empty() {
+    let Some(first) = trimmed.bytes().next() else {
         return Err(ArgsError::Empty);
+    };
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(trimmed) {
+        return Err(error(raw, e, code, complete));
     }
-    match serde_json::from_str::<serde_json::Value>(trimmed) {
-        Ok(serde_json::Value::Object(map)) => Ok(serde_json::Value::Object(map)),
-        Ok(value) => Err(ArgsError::NotAnObject {
-            found: json_type(&value),
-            value,
-        }),
-        Err(_) if code => Err(ArgsError::Code),
-        Err(e) if !complete => Err(ArgsError::Truncated {
-            message: e.to_string(),
-        }),
-        Err(e) => {
-            // serde_json positions are in the trimmed text; report them in the raw text.
-            let lead = &raw[..raw.len() - raw.trim_start().len()];
-            let lead_lines = lead.matches('\n').count();
-            let column = if e.line() == 1 {
-                e.column() + lead.len() - lead.rfind('\n').map_or(0, |i| i + 1)
-            } else {
-                e.column()
-            };
-            Err(ArgsError::InvalidJson {
-                message: e.to_string(),
-                line: e.line() + lead_lines,
-                column,
-            })
-        }
+    match first {
+        b'{' => Ok(()),
+        b'[' => Err(ArgsError::NotAnObject { found: "array" }),
+        b'"' => Err(ArgsError::NotAnObject { found: "string" }),
+        b't' | b'f' => Err(ArgsError::NotAnObject { found: "bool" }),
+        b'n' => Err(ArgsError::NotAnObject { found: "null" }),
+        _ => Err(ArgsError::NotAnObject { found: "number" }),
     }
 }
 
-fn json_type(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "bool",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Array(_) => "array",
-        serde_json::Value::Object(_) => "object",
+fn error(raw: &str, e: serde_json::Error, code: bool, complete: bool) -> ArgsError {
+    if code {
+        return ArgsError::Code;
+    }
+    if !complete {
+        return ArgsError::Truncated {
+            message: e.to_string(),
+        };
+    }
+    // serde_json positions are in the trimmed text; report them in the raw text.
+    let lead = &raw[..raw.len() - raw.trim_start().len()];
+    let lead_lines = lead.matches('\n').count();
+    let column = if e.line() == 1 {
+        e.column() + lead.len() - lead.rfind('\n').map_or(0, |i| i + 1)
+    } else {
+        e.column()
+    };
+    ArgsError::InvalidJson {
+        message: e.to_string(),
+        line: e.line() + lead_lines,
+        column,
     }
 }
 
@@ -144,14 +148,20 @@ mod tests {
     }
 
     #[test]
-    fn non_objects_keep_their_value() {
-        assert_eq!(
-            parse("[1]", false, true),
-            Err(ArgsError::NotAnObject {
-                found: "array",
-                value: serde_json::json!([1])
-            })
-        );
+    fn non_objects_name_their_type() {
+        for (raw, found) in [
+            ("[1]", "array"),
+            ("\"x\"", "string"),
+            ("true", "bool"),
+            ("null", "null"),
+            ("-1.5", "number"),
+        ] {
+            assert_eq!(
+                parse(raw, false, true),
+                Err(ArgsError::NotAnObject { found }),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

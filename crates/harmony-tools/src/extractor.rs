@@ -9,11 +9,12 @@ use crate::args::{self, ArgsError};
 use crate::names::FunctionNameMap;
 use crate::split_recipient;
 
-/// A tool-call event. Strings borrow from the extractor or from the core's delta.
-#[derive(Clone, Debug, PartialEq)]
+/// A tool-call event. Small on purpose (it is emitted for every argument delta): the
+/// start and end of a call are lent from the extractor, which reuses their buffers.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ToolEvent<'a> {
     /// A call's header was parsed: who is called, before any argument arrives.
-    Start(ToolCallStart<'a>),
+    Start(&'a ToolCallStart),
     /// More of a call's raw arguments, exactly as the model wrote them.
     Args {
         /// The call's index in the completion.
@@ -21,45 +22,73 @@ pub enum ToolEvent<'a> {
         /// The new text (borrowed from the core's delta: no copy).
         delta: &'a str,
     },
-    /// The call ended; its arguments are parsed.
-    End(ToolCallEnd<'a>),
+    /// The call ended; its arguments are checked.
+    End(&'a ToolCallEnd),
     /// A repair or a check that did not pass.
     Diagnostic(ToolDiagnostic<'a>),
 }
 
 /// The start of a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ToolCallStart<'a> {
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ToolCallStart {
     /// Index in the completion, counting every call so far.
     pub index: usize,
     /// Unique id (`call_…`, or from the caller's generator).
-    pub id: &'a str,
+    pub id: String,
     /// Function name: without namespace, mapped back to the user's name when a
     /// [`FunctionNameMap`] was given.
-    pub name: &'a str,
+    pub name: String,
     /// `functions`, `browser`, `python` or `container`.
-    pub namespace: &'a str,
+    pub namespace: String,
     /// The recipient after repairs (`functions.get_weather`).
-    pub recipient: &'a str,
+    pub recipient: String,
     /// Channel the call was made on.
-    pub channel: Option<&'a str>,
+    pub channel: Option<String>,
     /// Content type as written.
-    pub content_type: Option<&'a str>,
+    pub content_type: Option<String>,
 }
 
 /// The end of a call.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ToolCallEnd<'a> {
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ToolCallEnd {
     /// Index in the completion.
     pub index: usize,
     /// The id its start had.
-    pub id: &'a str,
-    /// The parsed arguments, or why they are not a JSON object.
-    pub arguments: Result<serde_json::Value, ArgsError>,
+    pub id: String,
+    /// Why the arguments are not a JSON object, or `None` when they are (checked without
+    /// building a value: see [`arguments`](ToolCallEnd::arguments) and
+    /// [`parse`](ToolCallEnd::parse)).
+    pub error: Option<ArgsError>,
     /// The raw arguments: every `Args` delta, concatenated.
-    pub raw: &'a str,
+    pub raw: String,
     /// False when the input ended inside the call.
     pub complete: bool,
+}
+
+impl ToolCallEnd {
+    /// The arguments as a JSON value, when they are a JSON object.
+    pub fn arguments(&self) -> Option<serde_json::Value> {
+        self.error
+            .is_none()
+            .then(|| serde_json::from_str(self.raw.trim()).ok())
+            .flatten()
+    }
+
+    /// The arguments deserialized straight into the caller's type.
+    ///
+    /// # Errors
+    /// serde_json's error when the raw text does not deserialize into `T`.
+    ///
+    /// ```
+    /// # use harmony_tools::ToolCallEnd;
+    /// #[derive(serde::Deserialize)]
+    /// struct Weather { city: String }
+    /// let end = ToolCallEnd { raw: r#"{"city": "Oslo"}"#.into(), complete: true, ..Default::default() };
+    /// assert_eq!(end.parse::<Weather>().unwrap().city, "Oslo");
+    /// ```
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.raw.trim())
+    }
 }
 
 /// Something the extractor repaired or could not check.
@@ -122,7 +151,7 @@ type IdGenerator = Box<dyn FnMut(usize) -> String + Send>;
 ///     tools.observe(&e, &mut |t: ToolEvent<'_>| match t {
 ///         ToolEvent::Start(s) => log.push(format!("start {} {}", s.id, s.name)),
 ///         ToolEvent::Args { delta, .. } => log.push(format!("args {delta}")),
-///         ToolEvent::End(end) => log.push(format!("end {}", end.arguments.is_ok())),
+///         ToolEvent::End(end) => log.push(format!("end {}", end.error.is_none())),
 ///         ToolEvent::Diagnostic(_) => {}
 ///     })
 /// };
@@ -133,24 +162,13 @@ type IdGenerator = Box<dyn FnMut(usize) -> String + Send>;
 /// ```
 pub struct ToolExtractor {
     next_index: usize,
-    open: Option<Open>,
+    open: bool,
+    code: bool,
+    start: ToolCallStart,
+    end: ToolCallEnd,
     declared: Option<HashSet<String>>,
     names: Option<FunctionNameMap>,
     ids: IdGenerator,
-    // Reused from call to call.
-    raw: String,
-}
-
-#[derive(Debug)]
-struct Open {
-    index: usize,
-    id: String,
-    name: String,
-    namespace: String,
-    recipient: String,
-    channel: Option<String>,
-    content_type: Option<String>,
-    code: bool,
 }
 
 impl fmt::Debug for ToolExtractor {
@@ -158,6 +176,7 @@ impl fmt::Debug for ToolExtractor {
         f.debug_struct("ToolExtractor")
             .field("next_index", &self.next_index)
             .field("open", &self.open)
+            .field("start", &self.start)
             .field("declared", &self.declared)
             .finish_non_exhaustive()
     }
@@ -174,11 +193,13 @@ impl ToolExtractor {
     pub fn new() -> Self {
         ToolExtractor {
             next_index: 0,
-            open: None,
+            open: false,
+            code: false,
+            start: ToolCallStart::default(),
+            end: ToolCallEnd::default(),
             declared: None,
             names: None,
             ids: Box::new(random_id),
-            raw: String::new(),
         }
     }
 
@@ -212,67 +233,46 @@ impl ToolExtractor {
     }
 
     /// Reads one core event; emits the tool-call events it implies.
+    #[inline]
     pub fn observe<F>(&mut self, event: &Event<'_>, out: &mut F)
     where
         F: FnMut(ToolEvent<'_>) + ?Sized,
     {
         match *event {
-            Event::MessageStart(header) => {
-                self.open = None;
-                let Some(recipient) = header.recipient().filter(|_| header.is_tool_call()) else {
-                    return;
-                };
-                let index = self.next_index;
-                self.next_index += 1;
-                self.raw.clear();
-                let open = self.start(index, recipient, out);
-                let open = self.open.insert(Open {
-                    channel: header.channel().map(str::to_owned),
-                    content_type: header.content_type().map(str::to_owned),
-                    code: header.content_type() == Some("code")
-                        || matches!(open.namespace.as_str(), "python" | "container"),
-                    ..open
-                });
-                out(ToolEvent::Start(ToolCallStart {
-                    index,
-                    id: &open.id,
-                    name: &open.name,
-                    namespace: &open.namespace,
-                    recipient: &open.recipient,
-                    channel: open.channel.as_deref(),
-                    content_type: open.content_type.as_deref(),
-                }));
-            }
             Event::Delta(delta) => {
-                if let Some(open) = &self.open {
-                    self.raw.push_str(delta);
+                if self.open {
+                    self.end.raw.push_str(delta);
                     out(ToolEvent::Args {
-                        index: open.index,
+                        index: self.start.index,
                         delta,
                     });
                 }
             }
+            Event::MessageStart(header) => {
+                self.open = false;
+                if let Some(recipient) = header.recipient().filter(|_| header.is_tool_call()) {
+                    self.begin(header, recipient, out);
+                }
+            }
             Event::MessageEnd(stop) => {
-                if let Some(open) = self.open.take() {
+                if std::mem::take(&mut self.open) {
                     let complete = stop != Stop::Eof;
-                    out(ToolEvent::End(ToolCallEnd {
-                        index: open.index,
-                        id: &open.id,
-                        arguments: args::parse(&self.raw, open.code, complete),
-                        raw: &self.raw,
-                        complete,
-                    }));
+                    self.end.complete = complete;
+                    self.end.error = args::check(&self.end.raw, self.code, complete).err();
+                    out(ToolEvent::End(&self.end));
                 }
             }
             Event::Diagnostic(_) => {}
         }
     }
 
-    /// Repairs and resolves the recipient of call `index`.
-    fn start<F>(&mut self, index: usize, recipient: &str, out: &mut F) -> Open
+    /// Opens call number `next_index`: repairs and resolves the recipient, reusing buffers.
+    fn begin<F>(&mut self, header: &harmony_stream::Header, recipient: &str, out: &mut F)
     where
         F: FnMut(ToolEvent<'_>) + ?Sized,
     {
+        let index = self.next_index;
+        self.next_index += 1;
         let mut diag = |kind, detail: &str| {
             out(ToolEvent::Diagnostic(ToolDiagnostic {
                 index,
@@ -280,45 +280,63 @@ impl ToolExtractor {
                 detail,
             }))
         };
-        let mut recipient = recipient.to_owned();
-        if let Some(cut) = recipient.find("<|") {
-            diag(ToolDiagnosticKind::ControlTokenInName, &recipient);
-            recipient.truncate(cut);
+        let s = &mut self.start;
+        s.index = index;
+        s.recipient.clear();
+        s.recipient.push_str(recipient);
+        if let Some(cut) = s.recipient.find("<|") {
+            diag(ToolDiagnosticKind::ControlTokenInName, &s.recipient);
+            s.recipient.truncate(cut);
         }
-        let (namespace, name) = split_recipient(&recipient);
-        let (namespace, mut name) = (namespace.to_owned(), name.to_owned());
-        if namespace == "functions" {
-            if let Some(declared) = &self.declared {
-                if !declared.contains(&name) {
-                    let unglued = ["json", "code"]
-                        .iter()
-                        .filter_map(|s| name.strip_suffix(s))
-                        .find(|n| declared.contains(*n))
-                        .map(str::to_owned);
-                    match unglued {
-                        Some(fixed) => {
-                            diag(ToolDiagnosticKind::GluedContentType, &name);
-                            recipient.truncate(recipient.len() - (name.len() - fixed.len()));
-                            name = fixed;
-                        }
-                        None => diag(ToolDiagnosticKind::UnknownTool, &name),
+        let (namespace, name) = split_recipient(&s.recipient);
+        s.namespace.clear();
+        s.namespace.push_str(namespace);
+        s.name.clear();
+        s.name.push_str(name);
+        if s.namespace == "functions" {
+            if let Some(declared) = self.declared.as_ref().filter(|d| !d.contains(&s.name)) {
+                let unglued = ["json", "code"]
+                    .iter()
+                    .filter_map(|suffix| s.name.strip_suffix(suffix))
+                    .find(|n| declared.contains(*n))
+                    .map(str::len);
+                match unglued {
+                    Some(len) => {
+                        diag(ToolDiagnosticKind::GluedContentType, &s.name);
+                        let cut = s.name.len() - len;
+                        s.name.truncate(len);
+                        s.recipient.truncate(s.recipient.len() - cut);
                     }
+                    None => diag(ToolDiagnosticKind::UnknownTool, &s.name),
                 }
             }
-            if let Some(original) = self.names.as_ref().and_then(|m| m.original(&name)) {
-                name = original.to_owned();
+            if let Some(original) = self.names.as_ref().and_then(|m| m.original(&s.name)) {
+                s.name.clear();
+                s.name.push_str(original);
             }
         }
-        Open {
-            index,
-            id: (self.ids)(index),
-            name,
-            namespace,
-            recipient,
-            channel: None,
-            content_type: None,
-            code: false,
+        set_option(&mut s.channel, header.channel());
+        set_option(&mut s.content_type, header.content_type());
+        s.id = (self.ids)(index);
+        self.code = header.content_type() == Some("code")
+            || matches!(s.namespace.as_str(), "python" | "container");
+        self.end.index = index;
+        self.end.id.clear();
+        self.end.id.push_str(&s.id);
+        self.end.raw.clear();
+        self.end.error = None;
+        self.open = true;
+        out(ToolEvent::Start(&self.start));
+    }
+}
+
+fn set_option(slot: &mut Option<String>, value: Option<&str>) {
+    match (slot.as_mut(), value) {
+        (Some(s), Some(v)) => {
+            s.clear();
+            s.push_str(v);
         }
+        (_, v) => *slot = v.map(str::to_owned),
     }
 }
 

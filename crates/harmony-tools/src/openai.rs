@@ -201,10 +201,10 @@ impl OpenAiStream {
         self.tools.observe(event, &mut |t: ToolEvent<'_>| match t {
             ToolEvent::Start(s) => pieces.push(ToolCallDelta {
                 index: s.index,
-                id: Some(s.id.to_owned()),
+                id: Some(s.id.clone()),
                 kind: Some("function".to_owned()),
                 function: FunctionDelta {
-                    name: Some(s.name.to_owned()),
+                    name: Some(s.name.clone()),
                     arguments: Some(String::new()),
                 },
             }),

@@ -29,16 +29,19 @@ fn own(t: ToolEvent<'_>) -> T {
     match t {
         ToolEvent::Start(s) => T::Start {
             index: s.index,
-            id: s.id.into(),
-            name: s.name.into(),
-            namespace: s.namespace.into(),
-            recipient: s.recipient.into(),
+            id: s.id.clone(),
+            name: s.name.clone(),
+            namespace: s.namespace.clone(),
+            recipient: s.recipient.clone(),
         },
         ToolEvent::Args { index, delta } => T::Args(index, delta.into()),
         ToolEvent::End(e) => T::End {
             index: e.index,
-            arguments: e.arguments,
-            raw: e.raw.into(),
+            arguments: match &e.error {
+                None => Ok(e.arguments().unwrap()),
+                Some(err) => Err(err.clone()),
+            },
+            raw: e.raw.clone(),
             complete: e.complete,
         },
         ToolEvent::Diagnostic(d) => T::Diag(d.index, d.kind, d.detail.into()),
