@@ -434,6 +434,20 @@ impl Renderer {
         Ok(sink.finish())
     }
 
+    /// Encodes `text` as ordinary text (marker text included: `<|end|>` is never a
+    /// special token here), with exactly the ids of tiktoken's `encode_ordinary`.
+    ///
+    /// ```
+    /// let r = harmony_chat::Renderer::new();
+    /// assert_eq!(r.encode("hello world"), [24912, 2375]);
+    /// assert!(!r.encode("<|end|>").contains(&200007));
+    /// ```
+    pub fn encode(&self, text: &str) -> Vec<Rank> {
+        let mut out = Vec::new();
+        self.vocab.encode_into(text, &mut out);
+        out
+    }
+
     /// Decodes ids back to text, markers included; `None` if an id is not in the
     /// vocabulary or the bytes are not UTF-8.
     ///
