@@ -29,6 +29,7 @@ mod client;
 mod config;
 mod error;
 mod fragment;
+mod harmony;
 mod line;
 mod ndjson;
 mod options;
@@ -45,6 +46,7 @@ pub use config::{
 };
 pub use error::{parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase};
 pub use fragment::Fragment;
+pub use harmony::{ChannelTiming, HarmonyResponse, ResponseMetadata};
 pub use line::{ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction};
 pub use ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
 pub use options::{KeepAlive, Options, MAX_NUM_CTX};
