@@ -1,6 +1,6 @@
 //! What the parsers emit, and where they emit it.
 
-use crate::{Diagnostic, Header};
+use crate::{Diagnostic, Header, OwnedDiagnostic};
 
 /// One step of a parsed completion.
 ///
@@ -21,6 +21,42 @@ pub enum Event<'a> {
     MessageEnd(Stop),
     /// Something malformed was tolerated.
     Diagnostic(Diagnostic<'a>),
+}
+
+impl Event<'_> {
+    /// An owned copy of this event, to keep past the sink call or send elsewhere.
+    ///
+    /// ```
+    /// use harmony_stream::{Event, OwnedEvent};
+    /// assert_eq!(Event::Delta("hi").into_owned(), OwnedEvent::Delta("hi".to_owned()));
+    /// ```
+    pub fn into_owned(self) -> OwnedEvent {
+        match self {
+            Event::MessageStart(h) => OwnedEvent::MessageStart(h.clone()),
+            Event::Delta(d) => OwnedEvent::Delta(d.to_owned()),
+            Event::MessageEnd(s) => OwnedEvent::MessageEnd(s),
+            Event::Diagnostic(d) => OwnedEvent::Diagnostic(d.to_owned()),
+        }
+    }
+}
+
+/// An [`Event`] that owns its data: what the iterator and `Stream` adapters yield.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnedEvent {
+    /// A header was parsed.
+    MessageStart(Header),
+    /// Content of the open message.
+    Delta(String),
+    /// The open message ended.
+    MessageEnd(Stop),
+    /// Something malformed was tolerated.
+    Diagnostic(OwnedDiagnostic),
+}
+
+impl Sink for Vec<OwnedEvent> {
+    fn event(&mut self, event: Event<'_>) {
+        self.push(event.into_owned());
+    }
 }
 
 /// Why a message ended.

@@ -43,17 +43,24 @@
 //! assert_eq!((thinking.as_str(), answer.as_str()), ("2+2 is 4.", "4"));
 //! ```
 //!
-//! For whole messages, feed a [`Collector`] and read the [`Completion`].
+//! Three ways to consume events: a [`Sink`] (fastest: nothing is copied), an iterator of
+//! [`OwnedEvent`]s per chunk ([`TextParser::events`]), and, with the `stream` feature, an
+//! async `Stream` over a stream of chunks (`EventStream`). For whole messages, feed a
+//! [`Collector`] and read the [`Completion`]. [`compat::StreamableParser`] is a drop-in for
+//! `openai_harmony::StreamableParser`.
 
 #![deny(missing_docs)]
 
 mod collector;
+pub mod compat;
 mod diagnostic;
 mod event;
 mod header;
 mod machine;
 mod marker;
 mod options;
+#[cfg(feature = "stream")]
+mod stream;
 mod text;
 mod token;
 mod utf8;
@@ -61,9 +68,11 @@ pub mod vocab;
 
 pub use collector::{Collector, Completion, Message, Purpose};
 pub use diagnostic::{Diagnostic, DiagnosticKind, OwnedDiagnostic};
-pub use event::{Event, Sink, Stop};
+pub use event::{Event, OwnedEvent, Sink, Stop};
 pub use header::{Channel, Header, Role};
 pub use marker::Marker;
 pub use options::ParserOptions;
+#[cfg(feature = "stream")]
+pub use stream::EventStream;
 pub use text::TextParser;
 pub use token::{TokenError, TokenParser};

@@ -135,6 +135,27 @@ impl TextParser {
         }
     }
 
+    /// Parses `chunk` and returns its events, owned: the convenient path (each delta is
+    /// copied); [`feed`](TextParser::feed) with a sink is the fast one.
+    ///
+    /// ```
+    /// use harmony_stream::{OwnedEvent, TextParser};
+    /// let mut parser = TextParser::new();
+    /// let deltas: Vec<String> = parser
+    ///     .events(b"<|channel|>final<|message|>Hi")
+    ///     .filter_map(|e| match e {
+    ///         OwnedEvent::Delta(d) => Some(d),
+    ///         _ => None,
+    ///     })
+    ///     .collect();
+    /// assert_eq!(deltas, ["Hi"]);
+    /// ```
+    pub fn events(&mut self, chunk: &[u8]) -> std::vec::IntoIter<crate::OwnedEvent> {
+        let mut events = Vec::new();
+        self.feed(chunk, &mut events);
+        events.into_iter()
+    }
+
     /// Acts as if `marker` had arrived now. For transports that elide markers: Ollama's raw
     /// mode never sends `<|call|>` or `<|return|>`, so at its `done` line the caller feeds
     /// the one the open message implies.

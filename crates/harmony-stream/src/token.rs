@@ -104,6 +104,20 @@ impl TokenParser {
         tokens.iter().try_for_each(|&t| self.push(t, sink))
     }
 
+    /// Parses `tokens` and returns their events, owned (see
+    /// [`TextParser::events`](crate::TextParser::events)).
+    ///
+    /// # Errors
+    /// [`TokenError`] at the first id outside the vocabulary.
+    pub fn events(
+        &mut self,
+        tokens: &[u32],
+    ) -> Result<std::vec::IntoIter<crate::OwnedEvent>, TokenError> {
+        let mut events = Vec::new();
+        self.feed(tokens, &mut events)?;
+        Ok(events.into_iter())
+    }
+
     /// Ends the input (see [`TextParser::finish`](crate::TextParser::finish)).
     pub fn finish<S: Sink + ?Sized>(&mut self, sink: &mut S) {
         self.machine.finish(self.index, sink);
