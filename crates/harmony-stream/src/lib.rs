@@ -56,6 +56,8 @@ pub mod compat;
 mod diagnostic;
 mod event;
 mod header;
+#[cfg(feature = "interop")]
+mod interop;
 mod machine;
 mod marker;
 mod options;
