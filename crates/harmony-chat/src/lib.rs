@@ -4,7 +4,7 @@
 //! models) and a renderer to token ids and to prompt text that reproduces the reference
 //! library, `openai-harmony` 0.0.8, token for token, several times faster.
 //!
-//! - [`model`](crate::Conversation): [`Role`], [`Author`], [`Message`],
+//! - The model: [`Role`], [`Author`], [`Message`],
 //!   [`SystemContent`], [`DeveloperContent`], [`Conversation`], with the reference's
 //!   serde shape.
 //! - [`Renderer`]: completion prompts, history, training sequences, single messages, to

@@ -200,8 +200,9 @@ impl Vocab {
                 }
             }
         }
-        // The pattern matches every character, so a match starts where we are; should it
-        // not, the skipped text is dropped exactly as tiktoken's `find_iter` drops it.
+        // Every character is matched by some alternative of the pattern (letters, marks,
+        // digits, whitespace, and `[^\s\p{L}\p{N}]` for the rest), so the match starts at
+        // `pos` and no text is skipped.
         Some(end)
     }
 

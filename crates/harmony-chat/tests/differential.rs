@@ -113,6 +113,10 @@ fn schema() -> impl Strategy<Value = Value> {
                 .clone()
                 .prop_map(|i| json!({"type": "array", "items": i})),
             vec(inner.clone(), 1..4).prop_map(|v| json!({"oneOf": v})),
+            // The reference has no `anyOf` rule (it renders `any`); parity covers it.
+            vec(inner.clone(), 1..3).prop_map(|v| json!({"anyOf": v})),
+            vec(inner.clone(), 1..3)
+                .prop_map(|v| json!({"type": "object", "properties": {"x": {"anyOf": v}}})),
             (vec(inner, 1..3), text())
                 .prop_map(|(v, d)| json!({"oneOf": v, "description": d, "default": 1})),
         ]
