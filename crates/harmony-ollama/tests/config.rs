@@ -65,7 +65,12 @@ fn rollout_flag_and_precedence() {
 
 #[test]
 fn invalid_values_name_the_variable_and_the_allowed_values() {
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    type Case = (
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static str,
+    );
+    let cases: &[Case] = &[
         (
             &[("HARMONY_MODE", "maybe")],
             "HARMONY_MODE",
