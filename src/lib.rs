@@ -3,7 +3,9 @@
 //! Talk to gpt-oss models from Rust. This facade re-exports the workspace's crates:
 //!
 //! - [`stream`]: the zero-copy, incremental harmony parser (token ids and raw text).
-//! - [`tools`]: tool calls extracted from parsed messages.
+//! - [`tools`]: tool calls extracted from parsed messages, streamed as they arrive.
+//! - [`chat`]: conversation model and renderer (token ids and text), parity with openai-harmony.
+//! - [`ollama`]: the Ollama transport: NDJSON decoder, raw-mode (harmony) and `/api/chat` clients.
 //!
 //! ```
 //! use harmony_kit::stream::{Collector, TextParser};
@@ -16,6 +18,8 @@
 //! assert_eq!(completion.content().as_deref(), Some("Hi!"));
 //! ```
 
+pub use harmony_chat as chat;
+pub use harmony_ollama as ollama;
 pub use harmony_stream as stream;
 pub use harmony_tools as tools;
 

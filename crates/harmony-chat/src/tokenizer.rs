@@ -136,15 +136,15 @@ enum Split {
 }
 
 impl Vocab {
-    /// The process-wide vocabulary, built on first use from tiktoken-rs's bundled
-    /// o200k_harmony (no file, no network).
+    /// The process-wide vocabulary, built on first use from harmony-stream's decode table
+    /// (itself generated at compile time from tiktoken-rs's bundled o200k_harmony): no file,
+    /// no network, and no tiktoken `CoreBPE` to construct at start-up.
     pub(crate) fn get() -> &'static Vocab {
         static VOCAB: OnceLock<Vocab> = OnceLock::new();
         VOCAB.get_or_init(Vocab::build)
     }
 
     fn build() -> Vocab {
-        let bpe = tiktoken_rs::o200k_harmony_singleton();
         let mut ranks =
             FxHashMap::with_capacity_and_hasher(ORDINARY_RANKS as usize, Default::default());
         let mut small = FxHashMap::default();
@@ -152,11 +152,11 @@ impl Vocab {
             // Every rank below ORDINARY_RANKS is in the bundled vocabulary; a missing one
             // would only make that byte sequence unencodable as a single piece, and
             // `byte_pair_split` would still fall back to smaller pieces.
-            if let Ok(bytes) = bpe.decode_bytes(&[rank]) {
+            if let Some(bytes) = harmony_stream::vocab::token_bytes(rank) {
                 if bytes.len() <= 7 {
-                    small.insert(small_key(&bytes), rank);
+                    small.insert(small_key(bytes), rank);
                 }
-                ranks.insert(bytes, rank);
+                ranks.insert(bytes.to_vec(), rank);
             }
         }
         let splitter = Regex::new(SPLIT_PATTERN).expect("the o200k split pattern is valid");

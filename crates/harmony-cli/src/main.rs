@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod parse;
+mod render;
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +39,44 @@ enum Command {
         /// Input file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
+    /// Render a conversation to token ids or prompt text.
+    Render {
+        /// `harmony`: openai-harmony's JSON form of a Conversation; `chat`: OpenAI-style
+        /// `{"messages": [...], "tools": [...]}`.
+        #[arg(long, value_enum, default_value_t = RenderInput::Harmony)]
+        input: RenderInput,
+        /// `tokens`: a JSON array of token ids; `text`: the prompt text.
+        #[arg(long, value_enum, default_value_t = RenderOutput::Tokens)]
+        output: RenderOutput,
+        /// The role whose turn is opened at the end (`<|start|>assistant`); `none` renders
+        /// the history only.
+        #[arg(long, default_value = "assistant")]
+        next_role: String,
+        /// Do not neutralise marker text in message content (text output only). Only for
+        /// input you trust: Ollama turns marker text into real special tokens.
+        #[arg(long)]
+        trusted: bool,
+        /// Input file; `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+    },
+}
+
+/// Input shapes of `harmony render`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RenderInput {
+    /// openai-harmony's serde form of a `Conversation`.
+    Harmony,
+    /// OpenAI-style chat messages plus tools.
+    Chat,
+}
+
+/// Output forms of `harmony render`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RenderOutput {
+    /// A JSON array of token ids.
+    Tokens,
+    /// The prompt text.
+    Text,
 }
 
 /// Input formats of `harmony parse`.
@@ -62,6 +101,21 @@ fn main() -> ExitCode {
             let mut out = std::io::BufWriter::new(stdout.lock());
             parse::run(&input, format, events, &mut out)?;
             out.flush().map_err(|e| format!("cannot write output: {e}"))
+        }),
+        Command::Render {
+            input,
+            output,
+            next_role,
+            trusted,
+            file,
+        } => read_input(file.as_ref()).and_then(|bytes| {
+            let text = render::run(&bytes, input, output, &next_role, trusted)?;
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(text.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush())
+                .map_err(|e| format!("cannot write output: {e}"))
         }),
     };
     match result {
