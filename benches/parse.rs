@@ -33,7 +33,9 @@ fn completion(messages: &[Message]) -> Vec<u32> {
         .iter()
         .flat_map(|m| enc.render(m, None).unwrap())
         .collect();
-    let prefix = enc.tokenizer().encode_with_special_tokens("<|start|>assistant");
+    let prefix = enc
+        .tokenizer()
+        .encode_with_special_tokens("<|start|>assistant");
     tokens.drain(..prefix.len());
     tokens
 }
@@ -44,10 +46,21 @@ fn streams() -> Vec<(&'static str, Vec<u32>)> {
         latency: both emit a delta per token, but one re-encodes text. ";
     let reasoning = completion(&[
         assistant("analysis", &thought.repeat(60)),
-        assistant("final", &"In short: the streaming parser wins on memory and speed. ".repeat(20)),
+        assistant(
+            "final",
+            &"In short: the streaming parser wins on memory and speed. ".repeat(20),
+        ),
     ]);
-    let mut tool_msgs = vec![assistant("analysis", "Need weather for several cities, then convert units.")];
-    for (i, city) in ["Paris", "Tokyo", "Lagos", "Lima", "Oslo", "Perth"].iter().cycle().take(40).enumerate() {
+    let mut tool_msgs = vec![assistant(
+        "analysis",
+        "Need weather for several cities, then convert units.",
+    )];
+    for (i, city) in ["Paris", "Tokyo", "Lagos", "Lima", "Oslo", "Perth"]
+        .iter()
+        .cycle()
+        .take(40)
+        .enumerate()
+    {
         tool_msgs.push(call(
             "get_weather",
             &format!(r#"{{"location": "{city}", "unit": "celsius", "days": {}, "include": ["wind", "humidity", "uv"]}}"#, i % 7),
@@ -62,7 +75,11 @@ fn streams() -> Vec<(&'static str, Vec<u32>)> {
         ),
         assistant("final", &"東京は晴れ、18°C です。Погода хорошая. 天气晴朗。☀️ ".repeat(30)),
     ]);
-    vec![("reasoning", reasoning), ("tool_calls", tools), ("multilingual", multilingual)]
+    vec![
+        ("reasoning", reasoning),
+        ("tool_calls", tools),
+        ("multilingual", multilingual),
+    ]
 }
 
 fn ours_tokens(tokens: &[u32]) -> usize {
@@ -114,21 +131,32 @@ fn bench(c: &mut Criterion) {
     for (name, tokens) in streams() {
         let text: Vec<u8> = tokens
             .iter()
-            .flat_map(|&t| harmony_kit::stream::vocab::token_bytes(t).unwrap().iter().copied())
+            .flat_map(|&t| {
+                harmony_kit::stream::vocab::token_bytes(t)
+                    .unwrap()
+                    .iter()
+                    .copied()
+            })
             .collect();
         // Same answer from both before timing anything.
         assert_eq!(ours_tokens(&tokens), reference(&tokens), "{name}");
         let mut group = c.benchmark_group(format!("parse_tokens/{name}"));
         group.throughput(Throughput::Elements(tokens.len() as u64));
-        group.bench_with_input(BenchmarkId::new("harmony-stream", tokens.len()), &tokens, |b, t| {
-            b.iter(|| ours_tokens(black_box(t)))
-        });
-        group.bench_with_input(BenchmarkId::new("harmony-stream-text", tokens.len()), &text, |b, t| {
-            b.iter(|| ours_text(black_box(t)))
-        });
-        group.bench_with_input(BenchmarkId::new("openai-harmony", tokens.len()), &tokens, |b, t| {
-            b.iter(|| reference(black_box(t)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("harmony-stream", tokens.len()),
+            &tokens,
+            |b, t| b.iter(|| ours_tokens(black_box(t))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("harmony-stream-text", tokens.len()),
+            &text,
+            |b, t| b.iter(|| ours_text(black_box(t))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("openai-harmony", tokens.len()),
+            &tokens,
+            |b, t| b.iter(|| reference(black_box(t))),
+        );
         group.finish();
     }
 }

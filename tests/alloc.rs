@@ -84,8 +84,16 @@ fn token_path_allocates_nothing_per_token_in_steady_state() {
             parser.finish(&mut sink);
         }
     });
-    assert_eq!(n, 0, "allocations while parsing {} tokens", 3 * tokens.len());
-    assert!(bytes > 0 && events > tokens.len() / 2, "the sink really saw the stream");
+    assert_eq!(
+        n,
+        0,
+        "allocations while parsing {} tokens",
+        3 * tokens.len()
+    );
+    assert!(
+        bytes > 0 && events > tokens.len() / 2,
+        "the sink really saw the stream"
+    );
 }
 
 #[test]

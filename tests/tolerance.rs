@@ -14,8 +14,10 @@ fn kinds(c: &Completion) -> Vec<&'static str> {
     c.diagnostics.iter().map(|d| d.kind.as_str()).collect()
 }
 
-/// (channel, recipient, content_type, content, stop) of every message.
-fn shape(c: &Completion) -> Vec<(Option<&str>, Option<&str>, Option<&str>, &str, Stop)> {
+/// (channel, recipient, content_type, content, stop) of a message.
+type Shape<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str, Stop);
+
+fn shape(c: &Completion) -> Vec<Shape<'_>> {
     c.messages
         .iter()
         .map(|m| {
