@@ -15,7 +15,13 @@ fn kinds(c: &Completion) -> Vec<&'static str> {
 }
 
 /// (channel, recipient, content_type, content, stop) of a message.
-type Shape<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, &'a str, Stop);
+type Shape<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    Stop,
+);
 
 fn shape(c: &Completion) -> Vec<Shape<'_>> {
     c.messages
