@@ -9,8 +9,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod chat;
+mod ollama;
 mod parse;
 mod render;
+mod replay;
+mod view;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +43,36 @@ enum Command {
         /// Input file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
+    /// Play an Ollama /api/generate recording at its recorded pace: reasoning dimmed, tool
+    /// calls with their arguments as they stream, the answer plain.
+    Replay {
+        /// Recording (NDJSON); the bundled one when omitted.
+        file: Option<PathBuf>,
+        /// Pace multiplier: 2 plays twice as fast, 0 without delays.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Print the events as JSON lines instead of drawing them.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One turn against a live Ollama, drawn like `replay`.
+    Chat {
+        /// Model name.
+        #[arg(long, default_value = "gpt-oss:20b")]
+        model: String,
+        /// `harmony`: raw /api/generate parsed here; `standard`: Ollama's /api/chat.
+        /// Default: HARMONY_MODE / ENABLE_HARMONY_FORMAT, else standard.
+        #[arg(long, value_enum)]
+        mode: Option<Mode>,
+        /// Reasoning effort (default: HARMONY_REASONING_EFFORT, else the model's).
+        #[arg(long, value_enum)]
+        effort: Option<Effort>,
+        /// Ollama's address (default: OLLAMA_HOST, else http://127.0.0.1:11434).
+        #[arg(long)]
+        host: Option<String>,
+        /// The message; standard input when omitted.
+        prompt: Vec<String>,
+    },
     /// Render a conversation to token ids or prompt text.
     Render {
         /// `harmony`: openai-harmony's JSON form of a Conversation; `chat`: OpenAI-style
@@ -59,6 +93,26 @@ enum Command {
         /// Input file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
+}
+
+/// How `harmony chat` talks to Ollama.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Raw `/api/generate`; harmony parsed here (the fix).
+    Harmony,
+    /// `/api/chat`; harmony parsed by Ollama.
+    Standard,
+}
+
+/// Reasoning effort for `harmony chat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Effort {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
 }
 
 /// Input shapes of `harmony render`.
@@ -86,6 +140,10 @@ pub enum Format {
     Text,
     /// Token ids: a JSON array, or whitespace-separated.
     Tokens,
+    /// NDJSON lines from Ollama's `/api/generate` (raw mode).
+    Ollama,
+    /// NDJSON lines from Ollama's `/api/chat`.
+    OllamaChat,
 }
 
 fn main() -> ExitCode {
@@ -102,6 +160,48 @@ fn main() -> ExitCode {
             parse::run(&input, format, events, &mut out)?;
             out.flush().map_err(|e| format!("cannot write output: {e}"))
         }),
+        Command::Replay { file, speed, json } => {
+            let input = match &file {
+                Some(path) => replay::read(path),
+                None => Ok(replay::BUNDLED.to_vec()),
+            };
+            if !(speed >= 0.0 && speed.is_finite()) {
+                Err(format!("--speed must be a finite number >= 0, not {speed}"))
+            } else {
+                input.and_then(|bytes| replay::run(&bytes, speed, json))
+            }
+        }
+        Command::Chat {
+            model,
+            mode,
+            effort,
+            host,
+            prompt,
+        } => {
+            let prompt = if prompt.is_empty() {
+                read_input(None).and_then(|b| {
+                    String::from_utf8(b).map_err(|_| "the prompt is not UTF-8".to_owned())
+                })
+            } else {
+                Ok(prompt.join(" "))
+            };
+            prompt.and_then(|prompt| {
+                chat::run(chat::ChatArgs {
+                    model,
+                    mode: mode.map(|m| match m {
+                        Mode::Harmony => harmony_ollama::ChatMode::Harmony,
+                        Mode::Standard => harmony_ollama::ChatMode::Standard,
+                    }),
+                    effort: effort.map(|e| match e {
+                        Effort::Low => harmony_ollama::ReasoningEffort::Low,
+                        Effort::Medium => harmony_ollama::ReasoningEffort::Medium,
+                        Effort::High => harmony_ollama::ReasoningEffort::High,
+                    }),
+                    host,
+                    prompt,
+                })
+            })
+        }
         Command::Render {
             input,
             output,
@@ -141,7 +241,7 @@ fn read_input(file: Option<&PathBuf>) -> Result<Vec<u8>, String> {
     }
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),

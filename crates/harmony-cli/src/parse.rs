@@ -9,13 +9,12 @@ use crate::Format;
 
 /// Parses `input` as `format` and writes the summary, or every event, to `out`.
 pub fn run(input: &[u8], format: Format, events: bool, out: &mut dyn Write) -> Result<(), String> {
-    let mut sink = Output {
-        collector: Collector::new(),
-        events: events.then_some(out),
-        tools: ToolExtractor::new().with_ids(|i| format!("call_{i}")),
-        error: None,
+    let mut sink = if events {
+        Output::Events(Box::new(EventWriter::new(out)))
+    } else {
+        Output::Summary(Collector::new())
     };
-    match format {
+    let stream_error = match format {
         Format::Text => {
             let text = std::str::from_utf8(input).map_err(|e| {
                 format!(
@@ -26,26 +25,32 @@ pub fn run(input: &[u8], format: Format, events: bool, out: &mut dyn Write) -> R
             let mut parser = TextParser::new();
             parser.feed(text.as_bytes(), &mut sink);
             parser.finish(&mut sink);
+            None
         }
         Format::Tokens => {
             let tokens = read_tokens(input)?;
             let mut parser = TokenParser::new();
             parser.feed(&tokens, &mut sink).map_err(|e| e.to_string())?;
             parser.finish(&mut sink);
+            None
         }
-    }
-    if let Some(e) = sink.error {
-        return Err(format!("cannot write output: {e}"));
-    }
-    match sink.events {
-        Some(_) => Ok(()),
-        None => {
-            let summary = Summary::new(&sink.collector.finish());
+        Format::Ollama => crate::ollama::parse_generate(input, &mut sink)?.error,
+        Format::OllamaChat => crate::ollama::parse_chat(input, &mut sink)?.error,
+    };
+    match sink {
+        Output::Events(writer) => writer.finish()?,
+        Output::Summary(collector) => {
+            let summary = Summary::new(&collector.finish());
             let mut line = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
             line.push('\n');
             out.write_all(line.as_bytes())
-                .map_err(|e| format!("cannot write output: {e}"))
+                .map_err(|e| format!("cannot write output: {e}"))?;
         }
+    }
+    // What arrived was printed; the stream's own error still makes the command fail.
+    match stream_error {
+        Some(e) => Err(format!("Ollama reported an error mid-stream: {e}")),
+        None => Ok(()),
     }
 }
 
@@ -80,23 +85,61 @@ pub fn read_tokens(input: &[u8]) -> Result<Vec<u32>, String> {
         .collect()
 }
 
-struct Output<'w> {
-    collector: Collector,
-    events: Option<&'w mut dyn Write>,
+enum Output<'w> {
+    Summary(Collector),
+    Events(Box<EventWriter<'w>>),
+}
+
+impl Sink for Output<'_> {
+    fn event(&mut self, event: Event<'_>) {
+        match self {
+            Output::Summary(c) => c.event(event),
+            Output::Events(w) => w.event(event),
+        }
+    }
+}
+
+/// Writes every event, and the tool-call events it implies, as JSON lines.
+pub struct EventWriter<'w> {
+    out: &'w mut dyn Write,
     // Deterministic ids (`call_0`, ...): the same input prints the same output.
     tools: ToolExtractor,
     error: Option<std::io::Error>,
 }
 
-impl Sink for Output<'_> {
+impl<'w> EventWriter<'w> {
+    /// A writer to `out`.
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        EventWriter {
+            out,
+            tools: ToolExtractor::new().with_ids(|i| format!("call_{i}")),
+            error: None,
+        }
+    }
+
+    /// Pushes written lines out (for live output).
+    pub fn flush(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.out.flush() {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// The first write error, if any.
+    pub fn finish(mut self) -> Result<(), String> {
+        self.flush();
+        self.error
+            .map_or(Ok(()), |e| Err(format!("cannot write output: {e}")))
+    }
+}
+
+impl Sink for EventWriter<'_> {
     fn event(&mut self, event: Event<'_>) {
-        let Some(out) = self.events.as_deref_mut() else {
-            self.collector.event(event);
-            return;
-        };
         if self.error.is_some() {
             return;
         }
+        let out = &mut *self.out;
         let mut result = write_line(out, &EventJson::from(&event));
         self.tools.observe(&event, &mut |t: ToolEvent<'_>| {
             if result.is_ok() {
