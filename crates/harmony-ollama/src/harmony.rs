@@ -13,19 +13,18 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use harmony_chat::{
-    from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, Role, SystemContent, TextOptions,
-};
-use harmony_stream::{Collector, Event, Marker, OwnedDiagnostic, Sink, TextParser};
-use harmony_tools::ToolCall;
+use harmony_chat::{ChatMessage, ChatRole, ChatTool};
+use harmony_stream::{Collector, Diagnostic, Event, OwnedDiagnostic, Sink};
+use harmony_tools::{ToolCall, ToolCallStart};
 use tokio::time::Instant;
 
 use crate::client::OllamaClient;
-use crate::config::{ChatMode, ReasoningEffort};
-use crate::error::{ConfigError, Error};
+use crate::config::ChatMode;
+use crate::error::Error;
+use crate::events::{ResponseDiagnostic, StreamEvent};
 use crate::line::Metrics;
-use crate::request::{ChatRequest, ChatRequestMessage, GenerateRequest};
-use crate::stream::{ChatEvent, GenerateEvent};
+use crate::request::ChatRequestMessage;
+use crate::stream::Done;
 
 /// The answer to one completion request, whichever mode produced it.
 ///
@@ -66,12 +65,32 @@ pub struct ResponseMetadata {
     pub metrics: Metrics,
     /// Malformed output the parser tolerated (harmony mode).
     pub diagnostics: Vec<OwnedDiagnostic>,
+    /// What this crate salvaged, guessed or repaired (a tool call rebuilt from Ollama's
+    /// `error parsing tool call`, a tool name assumed, an undeclared tool called).
+    pub response_diagnostics: Vec<ResponseDiagnostic>,
     /// When each message's text arrived, measured from sending the request.
     pub channel_timings: Vec<ChannelTiming>,
     /// Wall time from sending the request to `done`.
     pub elapsed: Duration,
     /// The raw completion text as streamed (harmony mode).
     pub raw_text: Option<String>,
+}
+
+impl HarmonyResponse {
+    /// Whether some tool call was rebuilt from Ollama's `error parsing tool call`.
+    ///
+    /// ```
+    /// assert!(!harmony_ollama::HarmonyResponse::default().salvaged());
+    /// ```
+    pub fn salvaged(&self) -> bool {
+        self.metadata.response_diagnostics.iter().any(|d| {
+            matches!(
+                d.kind,
+                crate::ResponseDiagnosticKind::ToolCallSalvaged
+                    | crate::ResponseDiagnosticKind::ToolCallTextLost
+            )
+        })
+    }
 }
 
 /// Arrival times of one message's text.
@@ -94,40 +113,100 @@ pub struct ChannelTiming {
     pub bytes: usize,
 }
 
-/// Forwards events to a [`Collector`] and timestamps each message's content.
-struct TimedSink {
+/// Builds a [`HarmonyResponse`] from [`StreamEvent`]s: whole messages through a
+/// [`Collector`] (so both modes share harmony-stream's content/reasoning rules), tool
+/// calls from the extractor's start and end, arrival times per message.
+pub(crate) struct ResponseBuilder {
     collector: Collector,
     timings: Vec<ChannelTiming>,
     started: Instant,
+    start: Option<ToolCallStart>,
+    calls: Vec<ToolCall>,
+    notes: Vec<ResponseDiagnostic>,
+    done: Option<Done>,
 }
 
-impl Sink for TimedSink {
-    fn event(&mut self, event: Event<'_>) {
-        match &event {
-            Event::MessageStart(h) => self.timings.push(ChannelTiming {
-                channel: h.channel().map(str::to_owned),
-                recipient: h.recipient().map(str::to_owned),
-                ..ChannelTiming::default()
-            }),
-            Event::Delta(d) => {
-                if let Some(t) = self.timings.last_mut() {
-                    let now = self.started.elapsed();
-                    t.first.get_or_insert(now);
-                    t.last = Some(now);
-                    t.bytes += d.len();
-                }
-            }
-            _ => {}
+impl ResponseBuilder {
+    pub(crate) fn new(started: Instant) -> Self {
+        ResponseBuilder {
+            collector: Collector::new(),
+            timings: Vec::new(),
+            started,
+            start: None,
+            calls: Vec::new(),
+            notes: Vec::new(),
+            done: None,
         }
-        self.collector.event(event);
     }
-}
 
-fn effort(e: ReasoningEffort) -> harmony_chat::ReasoningEffort {
-    match e {
-        ReasoningEffort::Low => harmony_chat::ReasoningEffort::Low,
-        ReasoningEffort::Medium => harmony_chat::ReasoningEffort::Medium,
-        ReasoningEffort::High => harmony_chat::ReasoningEffort::High,
+    fn text(&mut self, text: &str) {
+        if let Some(t) = self.timings.last_mut() {
+            let now = self.started.elapsed();
+            t.first.get_or_insert(now);
+            t.last = Some(now);
+            t.bytes += text.len();
+        }
+        self.collector.event(Event::Delta(text));
+    }
+
+    pub(crate) fn event(&mut self, event: StreamEvent) {
+        match event {
+            StreamEvent::MessageStart(h) => {
+                self.timings.push(ChannelTiming {
+                    channel: h.channel().map(str::to_owned),
+                    recipient: h.recipient().map(str::to_owned),
+                    ..ChannelTiming::default()
+                });
+                self.collector.event(Event::MessageStart(&h));
+            }
+            StreamEvent::Delta { text, .. } => self.text(&text),
+            StreamEvent::ToolCallArgs { delta, .. } => self.text(&delta),
+            StreamEvent::MessageEnd(stop) => self.collector.event(Event::MessageEnd(stop)),
+            StreamEvent::ToolCallStart(s) => self.start = Some(s),
+            StreamEvent::ToolCallEnd(end) => {
+                let s = self.start.take().unwrap_or_default();
+                self.calls.push(ToolCall {
+                    arguments: end.arguments(),
+                    name: s.name,
+                    recipient: s.recipient,
+                    namespace: s.namespace,
+                    channel: s.channel,
+                    content_type: s.content_type,
+                    raw_arguments: end.raw,
+                    complete: end.complete,
+                    arguments_error: end.error,
+                });
+            }
+            StreamEvent::Diagnostic(d) => self.collector.event(Event::Diagnostic(Diagnostic {
+                kind: d.kind,
+                at: d.at,
+                detail: &d.detail,
+            })),
+            StreamEvent::ResponseDiagnostic(d) => self.notes.push(d),
+            StreamEvent::Done(d) => self.done = Some(d),
+        }
+    }
+
+    pub(crate) fn finish(self, mode: ChatMode, raw_text: Option<String>) -> HarmonyResponse {
+        let completion = self.collector.finish();
+        let done = self.done.unwrap_or_default();
+        HarmonyResponse {
+            final_content: completion.content(),
+            thinking: completion.reasoning(),
+            tool_calls: self.calls,
+            metadata: ResponseMetadata {
+                mode,
+                model: done.model.clone(),
+                truncated: done.is_truncated(),
+                done_reason: done.done_reason,
+                metrics: done.metrics,
+                diagnostics: completion.diagnostics,
+                response_diagnostics: self.notes,
+                channel_timings: self.timings,
+                elapsed: self.started.elapsed(),
+                raw_text,
+            },
+        }
     }
 }
 
@@ -153,7 +232,14 @@ impl OllamaClient {
             .await
     }
 
-    /// Completes a chat in `mode`.
+    /// Completes a chat in `mode`: [`stream_with_mode`](Self::stream_with_mode), read
+    /// to its end. The same output gives the same response in both modes (text,
+    /// reasoning, tool-call names and arguments). In standard mode, Ollama's `error
+    /// parsing tool call` is not an error: the call is rebuilt from the raw text Ollama
+    /// reports, the text received before it is kept, and
+    /// [`metadata.response_diagnostics`](ResponseMetadata::response_diagnostics) says
+    /// what was salvaged ([`HarmonyResponse::salvaged`]). Channels outside
+    /// [`Config::channels`](crate::Config::channels) are left out.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), harmony_ollama::Error> {
@@ -169,184 +255,19 @@ impl OllamaClient {
         tools: &[ChatTool],
         mode: ChatMode,
     ) -> Result<HarmonyResponse, Error> {
-        match mode {
-            ChatMode::Harmony => self.complete_harmony(model, messages, tools).await,
-            ChatMode::Standard => self.complete_standard(model, messages, tools).await,
-        }
-    }
-
-    async fn complete_harmony(
-        &self,
-        model: &str,
-        messages: &[ChatMessage],
-        tools: &[ChatTool],
-    ) -> Result<HarmonyResponse, Error> {
-        let mut system = SystemContent::new();
-        if let Some(e) = self.config().reasoning_effort {
-            system = system.with_reasoning_effort(effort(e));
-        }
-        let options = ChatOptions {
-            system,
-            ..ChatOptions::default()
-        };
-        let render_err = |e: harmony_chat::RenderError| {
-            Error::Config(ConfigError::InvalidValue {
-                what: "conversation",
-                value: e.to_string(),
-                allowed: "a conversation harmony-chat can render",
-            })
-        };
-        let conversation = from_chat(messages, tools, &options).map_err(render_err)?;
-        let prompt = harmony_chat::Renderer::new()
-            .render_text_for_completion(&conversation, Role::Assistant, &TextOptions::default())
-            .map_err(render_err)?;
-
         let started = Instant::now();
-        let mut stream = self
-            .generate_raw(&GenerateRequest::new(model, prompt.text))
-            .await?;
-        let mut parser = TextParser::new();
-        let mut sink = TimedSink {
-            collector: Collector::new(),
-            timings: Vec::new(),
-            started,
-        };
-        let mut raw = String::new();
-        let mut done = None;
+        let mut stream = self.stream_with_mode(model, messages, tools, mode).await?;
+        let mut builder = ResponseBuilder::new(started);
         while let Some(event) = stream.next().await {
-            match event? {
-                GenerateEvent::Response(text) => {
-                    raw.push_str(&text);
-                    parser.feed(text.as_bytes(), &mut sink);
-                }
-                GenerateEvent::Thinking(_) => {}
-                GenerateEvent::Done(d) => done = Some(d),
-            }
+            builder.event(event?);
         }
-        let done = done.unwrap_or_default();
-        let truncated = done.is_truncated();
-        if !truncated {
-            // The stop token Ollama swallowed: a call if the open message has a recipient.
-            if let Some(header) = parser.current_header() {
-                let marker = if header.is_tool_call() {
-                    Marker::Call
-                } else {
-                    Marker::Return
-                };
-                parser.feed_marker(marker, &mut sink);
-            }
-        }
-        parser.finish(&mut sink);
-        let completion = sink.collector.finish();
-        Ok(HarmonyResponse {
-            final_content: completion.content(),
-            thinking: completion.reasoning(),
-            tool_calls: harmony_tools::tool_calls(&completion),
-            metadata: ResponseMetadata {
-                mode: ChatMode::Harmony,
-                model: done.model,
-                truncated,
-                done_reason: done.done_reason,
-                metrics: done.metrics,
-                diagnostics: completion.diagnostics,
-                channel_timings: sink.timings,
-                elapsed: started.elapsed(),
-                raw_text: Some(raw),
-            },
-        })
-    }
-
-    async fn complete_standard(
-        &self,
-        model: &str,
-        messages: &[ChatMessage],
-        tools: &[ChatTool],
-    ) -> Result<HarmonyResponse, Error> {
-        let messages = messages.iter().map(to_ollama_message).collect();
-        let tools = tools
-            .iter()
-            .filter_map(|t| serde_json::to_value(t).ok())
-            .collect();
-        let req = ChatRequest::new(model, messages).tools(tools);
-        let started = Instant::now();
-        let mut stream = self.chat_stream(&req).await?;
-        let (mut content, mut thinking) = (String::new(), String::new());
-        let mut timing = [
-            ChannelTiming {
-                channel: Some("analysis".into()),
-                ..Default::default()
-            },
-            ChannelTiming {
-                channel: Some("final".into()),
-                ..Default::default()
-            },
-        ];
-        let mut calls = Vec::new();
-        let mut done = None;
-        while let Some(event) = stream.next().await {
-            let (slot, text) = match event? {
-                ChatEvent::Thinking(t) => (0, t),
-                ChatEvent::Content(c) => (1, c),
-                ChatEvent::ToolCalls(c) => {
-                    calls.extend(c);
-                    continue;
-                }
-                ChatEvent::Done(d) => {
-                    done = Some(d);
-                    continue;
-                }
-            };
-            let now = started.elapsed();
-            let t = &mut timing[slot];
-            t.first.get_or_insert(now);
-            t.last = Some(now);
-            t.bytes += text.len();
-            if slot == 0 {
-                &mut thinking
-            } else {
-                &mut content
-            }
-            .push_str(&text);
-        }
-        let done = done.unwrap_or_default();
-        let tool_calls = calls
-            .into_iter()
-            .map(|c| {
-                let raw = c.arguments.to_string();
-                ToolCall {
-                    recipient: format!("functions.{}", c.name),
-                    name: c.name,
-                    namespace: "functions".into(),
-                    channel: Some("commentary".into()),
-                    content_type: Some("<|constrain|>json".into()),
-                    arguments: Some(c.arguments),
-                    raw_arguments: raw,
-                    complete: true,
-                    arguments_error: None,
-                }
-            })
-            .collect();
-        Ok(HarmonyResponse {
-            final_content: (!content.is_empty()).then_some(content),
-            thinking: (!thinking.is_empty()).then_some(thinking),
-            tool_calls,
-            metadata: ResponseMetadata {
-                mode: ChatMode::Standard,
-                model: done.model.clone(),
-                truncated: done.is_truncated(),
-                done_reason: done.done_reason,
-                metrics: done.metrics,
-                diagnostics: Vec::new(),
-                channel_timings: timing.into_iter().filter(|t| t.bytes > 0).collect(),
-                elapsed: started.elapsed(),
-                raw_text: None,
-            },
-        })
+        let raw = stream.raw_text().map(str::to_owned);
+        Ok(builder.finish(mode, raw))
     }
 }
 
 /// OpenAI-style message to Ollama's `/api/chat` shape.
-fn to_ollama_message(m: &ChatMessage) -> ChatRequestMessage {
+pub(crate) fn to_ollama_message(m: &ChatMessage) -> ChatRequestMessage {
     let content = m.content.clone().unwrap_or_default();
     let mut out = match m.role {
         ChatRole::System | ChatRole::Developer => ChatRequestMessage::system(content),
@@ -354,6 +275,7 @@ fn to_ollama_message(m: &ChatMessage) -> ChatRequestMessage {
         ChatRole::Assistant => ChatRequestMessage::assistant(content),
         ChatRole::Tool => ChatRequestMessage::tool(m.name.clone().unwrap_or_default(), content),
     };
+    out.thinking = m.reasoning.clone().filter(|r| !r.is_empty());
     out.tool_calls = m
         .tool_calls
         .iter()

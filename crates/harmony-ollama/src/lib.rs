@@ -28,14 +28,17 @@
 mod client;
 mod config;
 mod error;
+mod events;
 mod fragment;
 mod harmony;
 mod line;
 mod ndjson;
 mod options;
 mod request;
+mod salvage;
 mod stream;
 mod text;
+mod tool_loop;
 
 #[cfg(feature = "test-util")]
 pub mod testing;
@@ -45,6 +48,7 @@ pub use config::{
     normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
 };
 pub use error::{parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase};
+pub use events::{ModeStream, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 pub use fragment::Fragment;
 pub use harmony::{ChannelTiming, HarmonyResponse, ResponseMetadata};
 pub use line::{ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction};
@@ -53,3 +57,4 @@ pub use options::{KeepAlive, Options, MAX_NUM_CTX};
 pub use request::{ChatRequest, ChatRequestMessage, GenerateRequest};
 pub use stream::{ChatEvent, ChatStream, ChatToolCall, Done, GenerateEvent, GenerateStream};
 pub use text::Text;
+pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};

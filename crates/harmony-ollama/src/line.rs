@@ -77,6 +77,11 @@ pub struct GenerateLine<'a> {
     /// headers already went out). The stream ends after it.
     #[serde(default, borrow)]
     pub error: Option<Text<'a>>,
+    /// The error under the key some Ollama versions (0.11.3, 0.11.4) used by mistake when
+    /// their tool-call parser failed mid-stream: `{"error parsing tool call": "<Go JSON
+    /// error>"}` (ollama/ollama#11781). It carries the JSON error only, not the raw text.
+    #[serde(default, borrow, rename = "error parsing tool call")]
+    pub tool_call_error: Option<Text<'a>>,
 }
 
 /// One line of a streaming `/api/chat` response.
@@ -129,6 +134,17 @@ pub struct ChatLine<'a> {
     /// A mid-stream error line; the stream ends after it.
     #[serde(default, borrow)]
     pub error: Option<Text<'a>>,
+    /// The misnamed error key of Ollama 0.11.3/0.11.4 (`{"error parsing tool call":
+    /// "<Go JSON error>"}`, ollama/ollama#11781): the JSON error only, no raw text.
+    ///
+    /// ```
+    /// let line: harmony_ollama::ChatLine = serde_json::from_str(
+    ///     r#"{"error parsing tool call":"invalid character 'c' looking for beginning of value"}"#,
+    /// ).unwrap();
+    /// assert_eq!(line.tool_call_error.unwrap(), "invalid character 'c' looking for beginning of value");
+    /// ```
+    #[serde(default, borrow, rename = "error parsing tool call")]
+    pub tool_call_error: Option<Text<'a>>,
 }
 
 /// The `message` object of a chat line: a delta, except `tool_calls`, which Ollama

@@ -299,6 +299,17 @@ fn error_line(message: Text<'_>, partial: &Partial) -> Error {
     }
 }
 
+/// Ollama 0.11.3/0.11.4's `{"error parsing tool call": "<detail>"}` line: the raw text
+/// is not sent, so `raw` is empty.
+fn old_tool_call_error(detail: Text<'_>, partial: &Partial) -> Error {
+    Error::ToolCallParse {
+        raw: String::new(),
+        detail: detail.into_owned(),
+        status: None,
+        partial: partial.clone(),
+    }
+}
+
 fn decode_error(source: crate::error::DecodeError, partial: &Partial) -> Error {
     Error::Decode {
         source,
@@ -389,6 +400,10 @@ impl Stream for GenerateStream {
                 };
                 if let Some(message) = line.error {
                     out.push_back(Err(error_line(message, partial)));
+                    return Flow::Stop;
+                }
+                if let Some(detail) = line.tool_call_error {
+                    out.push_back(Err(old_tool_call_error(detail, partial)));
                     return Flow::Stop;
                 }
                 let metrics = line.metrics();
@@ -492,6 +507,10 @@ impl Stream for ChatStream {
                 };
                 if let Some(message) = line.error {
                     out.push_back(Err(error_line(message, partial)));
+                    return Flow::Stop;
+                }
+                if let Some(detail) = line.tool_call_error {
+                    out.push_back(Err(old_tool_call_error(detail, partial)));
                     return Flow::Stop;
                 }
                 let metrics = line.metrics();

@@ -171,7 +171,12 @@ async fn standard_mode_maps_chat_lines_into_the_same_response() {
         r.tool_calls[0].arguments,
         Some(json!({"location": "Paris"}))
     );
-    assert_eq!(r.metadata.channel_timings.len(), 2);
+    // One timing per message, as in harmony mode: analysis, the call, final.
+    assert_eq!(r.metadata.channel_timings.len(), 3);
+    assert_eq!(
+        r.metadata.channel_timings[1].recipient.as_deref(),
+        Some("functions.get_weather")
+    );
     let sent: Value = serde_json::from_str(&server.received()[0].body).unwrap();
     assert_eq!(server.received()[0].path, "/api/chat");
     assert_eq!(sent["tools"][0]["function"]["name"], json!("get_weather"));

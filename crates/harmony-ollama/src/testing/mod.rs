@@ -2,10 +2,12 @@
 //! writer, and a loopback fake Ollama that replays NDJSON over real HTTP with chunk
 //! splits, delays, error lines, HTTP errors and dropped connections.
 
+mod convert;
 mod escape;
 mod ndjson_writer;
 mod server;
 
+pub use convert::{chat_ndjson_from_generate, go_json_error};
 pub use escape::{go_json_string, write_go_json_string};
 pub use ndjson_writer::{write_go_value, OllamaNdjson};
 pub use server::{Chunking, Ended, FakeOllama, Received, Reply};

@@ -168,6 +168,46 @@ impl OllamaNdjson {
         self
     }
 
+    /// The last `/api/chat` line carrying the tool calls, as Ollama's harmony handler
+    /// sends them (it parses the call only once generation is done).
+    ///
+    /// ```
+    /// let mut w = harmony_ollama::testing::OllamaNdjson::new("m");
+    /// w.chat_done_with_tool_calls("stop", &[("f", serde_json::json!({"a": 1}))]);
+    /// assert!(w.finish().contains(
+    ///     r#""message":{"role":"assistant","content":"","tool_calls":[{"function":{"index":0,"name":"f","arguments":{"a":1}}}]},"done_reason":"stop","done":true"#
+    /// ));
+    /// ```
+    pub fn chat_done_with_tool_calls(
+        &mut self,
+        done_reason: &str,
+        calls: &[(&str, Value)],
+    ) -> &mut Self {
+        self.head();
+        self.out
+            .push_str(",\"message\":{\"role\":\"assistant\",\"content\":\"\"");
+        if !calls.is_empty() {
+            self.out.push_str(",\"tool_calls\":[");
+            for (i, (name, args)) in calls.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(',');
+                }
+                self.out
+                    .push_str(&format!("{{\"function\":{{\"index\":{i},\"name\":"));
+                write_go_json_string(&mut self.out, name);
+                self.out.push_str(",\"arguments\":");
+                write_go_value(&mut self.out, args);
+                self.out.push_str("}}");
+            }
+            self.out.push(']');
+        }
+        self.out.push_str("},\"done_reason\":");
+        write_go_json_string(&mut self.out, done_reason);
+        self.out.push_str(",\"done\":true");
+        self.metrics();
+        self
+    }
+
     /// A mid-stream error line, `{"error":"..."}`.
     ///
     /// ```

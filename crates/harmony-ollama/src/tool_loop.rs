@@ -1,0 +1,209 @@
+//! A tool loop: ask the model, run the tools it calls, give it the results, until it
+//! answers or a step limit is hit.
+
+use std::future::Future;
+
+use harmony_chat::{ChatMessage, ChatRole, ChatTool, ChatToolCall};
+use harmony_tools::ToolCall;
+
+use crate::client::OllamaClient;
+use crate::config::ChatMode;
+use crate::error::Error;
+use crate::harmony::HarmonyResponse;
+
+/// Default for [`ToolLoop::max_steps`].
+pub const DEFAULT_MAX_STEPS: usize = 8;
+
+/// A tool loop over one client, model and tool set. Built by
+/// [`OllamaClient::tool_loop`]; run with [`run`](ToolLoop::run).
+///
+/// ```
+/// use harmony_ollama::{ChatMode, OllamaClient};
+/// let client = OllamaClient::builder().build().unwrap();
+/// let tool_loop = client.tool_loop("gpt-oss:20b", &[]).mode(ChatMode::Harmony).max_steps(4);
+/// assert_eq!(tool_loop.steps_limit(), 4);
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ToolLoop<'c> {
+    client: &'c OllamaClient,
+    model: String,
+    tools: Vec<ChatTool>,
+    mode: ChatMode,
+    max_steps: usize,
+}
+
+/// How a [`ToolLoop`] ended.
+///
+/// ```
+/// let outcome = harmony_ollama::ToolLoopOutcome::default();
+/// assert!(!outcome.limit_reached && outcome.messages.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ToolLoopOutcome {
+    /// The last response: the final answer, or (when the limit was hit) the last calls.
+    pub response: HarmonyResponse,
+    /// The whole conversation: the input, then every assistant tool-call message and
+    /// tool result appended, then the final answer as an assistant message (when there
+    /// is one). Ready to continue with the next user message.
+    pub messages: Vec<ChatMessage>,
+    /// Model requests made.
+    pub steps: usize,
+    /// Tools executed, in order.
+    pub executed: Vec<ToolCall>,
+    /// The step limit was hit while the model was still calling tools: `response` holds
+    /// calls that were executed but whose results the model has not seen.
+    pub limit_reached: bool,
+}
+
+impl OllamaClient {
+    /// A [`ToolLoop`] for `model` with `tools`, in the configured mode, at most
+    /// [`DEFAULT_MAX_STEPS`] model requests.
+    ///
+    /// ```
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// assert_eq!(client.tool_loop("gpt-oss:20b", &[]).steps_limit(), harmony_ollama::DEFAULT_MAX_STEPS);
+    /// ```
+    pub fn tool_loop(&self, model: &str, tools: &[ChatTool]) -> ToolLoop<'_> {
+        ToolLoop {
+            client: self,
+            model: model.to_owned(),
+            tools: tools.to_vec(),
+            mode: self.config().mode,
+            max_steps: DEFAULT_MAX_STEPS,
+        }
+    }
+}
+
+impl ToolLoop<'_> {
+    /// Standard or harmony mode.
+    ///
+    /// ```
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// let _ = client.tool_loop("m", &[]).mode(harmony_ollama::ChatMode::Harmony);
+    /// ```
+    pub fn mode(mut self, mode: ChatMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// At most this many model requests (at least 1).
+    ///
+    /// ```
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// assert_eq!(client.tool_loop("m", &[]).max_steps(0).steps_limit(), 1);
+    /// ```
+    pub fn max_steps(mut self, steps: usize) -> Self {
+        self.max_steps = steps.max(1);
+        self
+    }
+
+    /// The step limit in effect.
+    ///
+    /// ```
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// assert_eq!(client.tool_loop("m", &[]).max_steps(3).steps_limit(), 3);
+    /// ```
+    pub fn steps_limit(&self) -> usize {
+        self.max_steps
+    }
+
+    /// Runs the loop from `messages`. `execute` runs one call (its `name` and parsed
+    /// `arguments` are set) and returns the result text the model will read; report a
+    /// tool's failure in that text too, so the model can react.
+    ///
+    /// Each step: complete the conversation; if the response has no tool call, it is
+    /// the answer. Otherwise append an assistant message (its reasoning, preamble and
+    /// calls, with ids `call_<step>_<index>`) and one tool message per call, then go on.
+    /// A call whose arguments are not a JSON object is not executed: its result tells
+    /// the model why, so it can call again. Transport errors end the loop with the
+    /// error.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), harmony_ollama::Error> {
+    /// use harmony_chat::{ChatMessage, ChatRole, ChatTool};
+    /// let client = harmony_ollama::OllamaClient::from_env()?;
+    /// let tools: Vec<ChatTool> = serde_json::from_value(serde_json::json!([{"type": "function",
+    ///     "function": {"name": "get_weather", "parameters": {"type": "object"}}}])).unwrap();
+    /// let outcome = client
+    ///     .tool_loop("gpt-oss:20b", &tools)
+    ///     .run(vec![ChatMessage::new(ChatRole::User, "Weather in Paris?")], |call| async move {
+    ///         format!("{{\"city\": {}, \"temp\": 21}}", call.arguments.unwrap_or_default()["city"])
+    ///     })
+    ///     .await?;
+    /// println!("{:?}", outcome.response.final_content);
+    /// # Ok(()) }
+    /// ```
+    pub async fn run<F, Fut>(
+        &self,
+        mut messages: Vec<ChatMessage>,
+        mut execute: F,
+    ) -> Result<ToolLoopOutcome, Error>
+    where
+        F: FnMut(ToolCall) -> Fut,
+        Fut: Future<Output = String>,
+    {
+        let mut executed = Vec::new();
+        let mut step = 0;
+        loop {
+            step += 1;
+            let response = self
+                .client
+                .complete_with_mode(&self.model, &messages, &self.tools, self.mode)
+                .await?;
+            if response.tool_calls.is_empty() {
+                if let Some(answer) = &response.final_content {
+                    let mut m = ChatMessage::new(ChatRole::Assistant, answer.clone());
+                    m.reasoning = response.thinking.clone();
+                    messages.push(m);
+                }
+                return Ok(ToolLoopOutcome {
+                    response,
+                    messages,
+                    steps: step,
+                    executed,
+                    limit_reached: false,
+                });
+            }
+            let ids: Vec<String> = (0..response.tool_calls.len())
+                .map(|i| format!("call_{step}_{i}"))
+                .collect();
+            let mut assistant = ChatMessage::new(ChatRole::Assistant, "");
+            assistant.content = response.final_content.clone();
+            assistant.reasoning = response.thinking.clone();
+            assistant.tool_calls = response
+                .tool_calls
+                .iter()
+                .zip(&ids)
+                .map(|(c, id)| ChatToolCall::new(id, &c.name, c.raw_arguments.trim()))
+                .collect();
+            messages.push(assistant);
+            for (call, id) in response.tool_calls.iter().zip(ids) {
+                let result = match &call.arguments_error {
+                    Some(e) => format!(
+                        "error: the call was not run because {e}; call {} again with a JSON object of arguments",
+                        call.name
+                    ),
+                    None => {
+                        executed.push(call.clone());
+                        execute(call.clone()).await
+                    }
+                };
+                let mut m = ChatMessage::new(ChatRole::Tool, result);
+                m.name = Some(call.name.clone());
+                m.tool_call_id = Some(id);
+                messages.push(m);
+            }
+            if step >= self.max_steps {
+                return Ok(ToolLoopOutcome {
+                    response,
+                    messages,
+                    steps: step,
+                    executed,
+                    limit_reached: true,
+                });
+            }
+        }
+    }
+}
