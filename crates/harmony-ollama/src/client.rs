@@ -436,11 +436,27 @@ async fn status_error(status: u16, response: reqwest::Response, model: &str) -> 
     }
     #[derive(serde::Deserialize)]
     struct OllamaError {
-        error: String,
+        error: Option<String>,
+        // Ollama 0.11.3/0.11.4's misnamed key (ollama/ollama#11781): the JSON error only.
+        #[serde(rename = "error parsing tool call")]
+        tool_call: Option<String>,
     }
     let message = match serde_json::from_slice::<OllamaError>(&body) {
-        Ok(e) => e.error,
-        Err(_) => String::from_utf8_lossy(&body).trim().to_owned(),
+        Ok(OllamaError {
+            tool_call: Some(detail),
+            error: None,
+        }) => {
+            return Error::ToolCallParse {
+                raw: String::new(),
+                detail,
+                status: Some(status),
+                partial: Partial::default(),
+            }
+        }
+        Ok(OllamaError {
+            error: Some(error), ..
+        }) => error,
+        _ => String::from_utf8_lossy(&body).trim().to_owned(),
     };
     if let Some((raw, detail)) = parse_tool_call_error(&message) {
         return Error::ToolCallParse {

@@ -191,7 +191,14 @@ pub enum Error {
     },
     /// Ollama's own tool-call parser rejected the model's output
     /// (`error parsing tool call: raw='...', err=...`), as an HTTP error or a
-    /// mid-stream line. `raw` is the model's text, for salvaging.
+    /// mid-stream line. `raw` is the model's text, for salvaging: the tool-call
+    /// message's content (the arguments), without the tool's name. It is empty when
+    /// Ollama did not send it (0.11.3/0.11.4 put the JSON error alone under the key
+    /// `"error parsing tool call"`, ollama/ollama#11781).
+    ///
+    /// The chat modes ([`OllamaClient::complete_with_mode`](crate::OllamaClient::complete_with_mode),
+    /// [`stream_with_mode`](crate::OllamaClient::stream_with_mode)) salvage it into a
+    /// tool call instead of returning it; only the raw streams return it.
     #[error("Ollama could not parse a tool call ({detail}); raw arguments kept")]
     ToolCallParse {
         /// The model's tool-call text that Ollama failed to parse.

@@ -5,6 +5,11 @@
 //!   strings borrow from the input when they contain no JSON escape.
 //! - [`OllamaClient`]: an async client streaming raw `/api/generate` (harmony text)
 //!   and `/api/chat`, with typed errors that keep the text already received.
+//! - Chat modes: [`OllamaClient::complete_with_mode`] ([`HarmonyResponse`]) and
+//!   [`OllamaClient::stream_with_mode`] ([`StreamEvent`]s), the same in
+//!   [`ChatMode::Harmony`] (rendered here, raw `/api/generate`, parsed here) and
+//!   [`ChatMode::Standard`] (`/api/chat`, with Ollama's tool-call parse errors salvaged).
+//! - [`ToolLoop`]: run the model's tool calls until it answers.
 //! - [`Config`]: settings from `OLLAMA_HOST`, `HARMONY_MODE` / `ENABLE_HARMONY_FORMAT`,
 //!   `HARMONY_CHANNELS`, `HARMONY_REASONING_EFFORT`.
 //!

@@ -596,3 +596,49 @@ async fn invalid_options_fail_before_sending() {
     ));
     assert!(server.received().is_empty());
 }
+
+#[tokio::test]
+async fn misnamed_tool_call_error_key_is_typed_mid_stream_and_as_http_500() {
+    // ollama/ollama#11781 (0.11.3/0.11.4): `{"error parsing tool call": "<Go error>"}`.
+    let detail = "invalid character 'c' looking for beginning of value";
+    let mut w = OllamaNdjson::new(MODEL);
+    w.chat_delta("", "Hmm.");
+    let mut body = w.finish();
+    body.push_str(&format!("{{\"error parsing tool call\":\"{detail}\"}}\n"));
+    let server = FakeOllama::start([
+        Reply::ndjson(body),
+        Reply::error_body(
+            500,
+            &format!("{{\"error parsing tool call\":\"{detail}\"}}"),
+        ),
+    ])
+    .await
+    .unwrap();
+    let req = ChatRequest::new(MODEL, vec![ChatRequestMessage::user("Weather?")]);
+    let mut stream = client(&server).chat_stream(&req).await.unwrap();
+    assert!(matches!(
+        stream.next().await,
+        Some(Ok(ChatEvent::Thinking(_)))
+    ));
+    match stream.next().await {
+        Some(Err(Error::ToolCallParse {
+            raw,
+            detail: d,
+            status: None,
+            partial,
+        })) => {
+            assert_eq!((raw.as_str(), d.as_str()), ("", detail));
+            assert_eq!(partial.thinking, "Hmm.");
+        }
+        other => panic!("{other:?}"),
+    }
+    match client(&server).chat_stream(&req).await.unwrap_err() {
+        Error::ToolCallParse {
+            raw,
+            detail: d,
+            status: Some(500),
+            ..
+        } => assert_eq!((raw.as_str(), d.as_str()), ("", detail)),
+        other => panic!("{other:?}"),
+    }
+}

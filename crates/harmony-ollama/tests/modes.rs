@@ -191,16 +191,14 @@ async fn failing_call_parity(args_fragments: &[&str], expect: fn(&ArgsError) -> 
             ResponseDiagnosticKind::ToolNameAssumed
         ]
     );
+    // Ollama's Go error is quoted.
+    let expected = harmony_ollama::testing::go_json_error(&raw).unwrap();
     assert!(
         s.metadata.response_diagnostics[0]
             .message
-            .contains("error parsing tool call")
-            || s.metadata.response_diagnostics[0]
-                .message
-                .contains("invalid character")
-            || s.metadata.response_diagnostics[0]
-                .message
-                .contains("unexpected end")
+            .contains(&expected),
+        "{}",
+        s.metadata.response_diagnostics[0]
     );
 }
 

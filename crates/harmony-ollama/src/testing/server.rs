@@ -119,6 +119,18 @@ impl Reply {
         )
     }
 
+    /// An HTTP error with `body` as is (for error bodies that are not `{"error": ...}`,
+    /// such as the `{"error parsing tool call": ...}` of Ollama 0.11.3/0.11.4).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::Reply::error_body(500, "{\"error parsing tool call\":\"x\"}");
+    /// ```
+    pub fn error_body(status: u16, body: &str) -> Reply {
+        let mut r = Reply::error(status, "");
+        r.body = body.as_bytes().to_vec();
+        r
+    }
+
     /// Reads the request and never answers, until the client gives up (for the
     /// headers timeout).
     ///
