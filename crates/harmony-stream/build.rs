@@ -18,8 +18,17 @@ fn main() {
     let mut bytes = Vec::with_capacity(2 << 20);
     let mut offsets: Vec<u8> = Vec::with_capacity(4 * 202_000);
     offsets.extend_from_slice(&0u32.to_le_bytes());
+    // One bit per token: its bytes are whole UTF-8 characters, so the token path can hand
+    // them out as `&str` without validating them again.
+    let mut valid: Vec<u8> = Vec::with_capacity(202_000 / 8);
     let mut size: u32 = 0;
     while let Ok(token) = bpe.decode_bytes(&[size]) {
+        if size % 8 == 0 {
+            valid.push(0);
+        }
+        if std::str::from_utf8(&token).is_ok() {
+            *valid.last_mut().expect("pushed above") |= 1 << (size % 8);
+        }
         bytes.extend_from_slice(&token);
         let end = u32::try_from(bytes.len()).expect("table fits u32");
         offsets.extend_from_slice(&end.to_le_bytes());
@@ -53,5 +62,6 @@ fn main() {
     }
     std::fs::write(out.join("vocab_bytes.bin"), bytes).expect("write table");
     std::fs::write(out.join("vocab_offsets.bin"), offsets).expect("write offsets");
+    std::fs::write(out.join("vocab_utf8.bin"), valid).expect("write utf-8 bits");
     std::fs::write(out.join("vocab_ids.rs"), ids).expect("write ids");
 }

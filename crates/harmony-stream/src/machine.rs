@@ -69,6 +69,19 @@ impl Machine {
         }
     }
 
+    /// [`text`](Self::text) for bytes known to be whole characters: in content with nothing
+    /// carried, they go out as they are, without validating them again.
+    #[inline]
+    pub(crate) fn text_str<S: Sink + ?Sized>(&mut self, text: &str, at: u64, sink: &mut S) {
+        if self.state == State::Content && self.carry.is_empty() {
+            if !text.is_empty() {
+                sink.event(Event::Delta(text));
+            }
+        } else {
+            self.text(text.as_bytes(), at, sink);
+        }
+    }
+
     pub(crate) fn marker<S: Sink + ?Sized>(&mut self, m: Marker, at: u64, sink: &mut S) {
         match (self.state, m) {
             (State::Content, Marker::End | Marker::Call | Marker::Return) => {

@@ -1,7 +1,7 @@
 //! The token front end: o200k_harmony token ids, as a model samples them.
 
 use crate::machine::Machine;
-use crate::vocab::{ids, token_bytes};
+use crate::vocab::{ids, token_bytes, token_str};
 use crate::{Header, Marker, ParserOptions, Sink};
 
 /// Parses a stream of o200k_harmony token ids.
@@ -80,6 +80,9 @@ impl TokenParser {
         let at = self.index;
         if let Some(m) = Marker::from_token(token) {
             self.machine.marker(m, at, sink);
+        } else if let Some(text) = token_str(token) {
+            // Most tokens are whole characters: no validation, no carry.
+            self.machine.text_str(text, at, sink);
         } else {
             let bytes = token_bytes(token).ok_or(TokenError {
                 id: token,

@@ -12,6 +12,11 @@ pub(crate) struct Utf8Carry {
 }
 
 impl Utf8Carry {
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Emits `bytes` as deltas: whole characters only, each invalid sequence as U+FFFD
     /// (the same replacement `String::from_utf8_lossy` and the reference make), and an
     /// incomplete character at the end kept for the next call.

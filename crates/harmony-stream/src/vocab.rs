@@ -6,6 +6,7 @@
 
 static BYTES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vocab_bytes.bin"));
 static OFFSETS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vocab_offsets.bin"));
+static UTF8: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/vocab_utf8.bin"));
 
 /// Token ids of o200k_harmony, read from the vocabulary when this crate was built.
 ///
@@ -37,6 +38,25 @@ pub fn token_bytes(id: u32) -> Option<&'static [u8]> {
     BYTES.get(start..end)
 }
 
+/// A token's text, when its bytes are whole UTF-8 characters (most tokens); `None` for
+/// an id outside the vocabulary or a token holding part of a character.
+///
+/// ```
+/// use harmony_stream::vocab::{ids, token_str};
+/// assert_eq!(token_str(ids::END), Some("<|end|>"));
+/// ```
+#[inline]
+pub fn token_str(id: u32) -> Option<&'static str> {
+    let byte = *UTF8.get(usize::try_from(id / 8).ok()?)?;
+    if byte & (1 << (id % 8)) == 0 {
+        return None;
+    }
+    let bytes = token_bytes(id)?;
+    // SAFETY: build.rs set this token's bit only after `str::from_utf8` accepted exactly
+    // these bytes (the table and the bits are generated together from one vocabulary).
+    Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +66,23 @@ mod tests {
         assert_eq!(token_bytes(0), Some(&b"!"[..]));
         assert_eq!(token_bytes(ids::END), Some(&b"<|end|>"[..]));
         assert_eq!(token_bytes(ids::CALL), Some(&b"<|call|>"[..]));
+    }
+
+    #[test]
+    fn utf8_bits_agree_with_the_bytes() {
+        let mut partial = 0;
+        for id in 0..ids::VOCAB_SIZE {
+            let bytes = token_bytes(id).unwrap();
+            assert_eq!(
+                token_str(id).is_some(),
+                std::str::from_utf8(bytes).is_ok(),
+                "{id}"
+            );
+            partial += usize::from(token_str(id).is_none());
+        }
+        // o200k has byte-level tokens for rare characters.
+        assert!(partial > 100);
+        assert_eq!(token_str(ids::VOCAB_SIZE), None);
     }
 
     #[test]
