@@ -5,6 +5,9 @@
 //! `last_content_delta()` after every token. Ours pushes every token into a sink that
 //! touches every delta. Throughput is reported in tokens per second.
 //!
+//! Also the text path (ours on raw text against the reference's encode-then-parse) and
+//! start-up (from nothing to the first delta).
+//!
 //! Run: `cargo bench --bench parse`
 
 use std::hint::black_box;
@@ -161,12 +164,96 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// What a caller holding text (markers written out) must do with the reference: encode it
+/// with the special tokens allowed, then parse the tokens.
+fn reference_text(text: &str) -> usize {
+    let enc = harmony_testkit::reference_encoding();
+    let tokens = enc.tokenizer().encode_with_special_tokens(text);
+    reference(&tokens)
+}
+
+fn bench_text(c: &mut Criterion) {
+    for (name, tokens) in streams() {
+        let text = harmony_testkit::reference_encoding()
+            .tokenizer()
+            .decode_utf8(tokens.clone())
+            .unwrap();
+        assert_eq!(ours_text(text.as_bytes()), reference_text(&text), "{name}");
+        let mut group = c.benchmark_group(format!("parse_text/{name}"));
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        group.bench_with_input(
+            BenchmarkId::new("harmony-stream", text.len()),
+            &text,
+            |b, t| b.iter(|| ours_text(black_box(t.as_bytes()))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("openai-harmony (encode + parse)", text.len()),
+            &text,
+            |b, t| b.iter(|| reference_text(black_box(t))),
+        );
+        group.finish();
+    }
+}
+
+/// Time from nothing to the first content delta: ours has its vocabulary compiled in; the
+/// reference loads its encoding (from the local `TIKTOKEN_ENCODINGS_BASE` file, as it must
+/// in every new process) before it can parse.
+fn bench_startup(c: &mut Criterion) {
+    // <|channel|> final <|message|> Hi
+    let tokens = [200005u32, 17196, 200008, 12194];
+    harmony_testkit::reference_encoding(); // writes the vocabulary file once
+    let mut group = c.benchmark_group("startup_to_first_delta");
+    group.bench_function("harmony-stream", |b| {
+        b.iter(|| {
+            let mut parser = TokenParser::new();
+            let mut first = None;
+            for &t in black_box(&tokens) {
+                parser
+                    .push(t, &mut |e: Event<'_>| {
+                        if let Event::Delta(d) = e {
+                            first.get_or_insert(d.len());
+                        }
+                    })
+                    .unwrap();
+            }
+            first
+        })
+    });
+    group.bench_function("openai-harmony", |b| {
+        b.iter(|| {
+            let enc = openai_harmony::load_harmony_encoding(
+                openai_harmony::HarmonyEncodingName::HarmonyGptOss,
+            )
+            .unwrap();
+            let mut parser = StreamableParser::new(enc, Some(Role::Assistant)).unwrap();
+            let mut first = None;
+            for &t in black_box(&tokens) {
+                parser.process(t).unwrap();
+                if let Some(d) = parser.last_content_delta().unwrap() {
+                    first.get_or_insert(d.len());
+                }
+            }
+            first
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = startup;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    targets = bench_startup
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
-    targets = bench
+    targets = bench, bench_text
 }
-criterion_main!(benches);
+criterion_main!(benches, startup);
