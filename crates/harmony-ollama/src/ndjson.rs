@@ -25,7 +25,7 @@ use crate::line::{ChatLine, GenerateLine};
 /// `bufio.Scanner` for these streams.
 pub const DEFAULT_MAX_LINE_LEN: usize = 8 * 1024 * 1024;
 
-/// Incremental NDJSON line splitter and parser. See the [module docs](self).
+/// Incremental NDJSON line splitter and parser: feed byte chunks split anywhere, read typed lines.
 ///
 /// ```
 /// use harmony_ollama::NdjsonDecoder;

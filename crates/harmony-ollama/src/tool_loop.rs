@@ -120,6 +120,37 @@ impl ToolLoop<'_> {
     /// the model why, so it can call again. Transport errors end the loop with the
     /// error.
     ///
+    /// Against the bundled fake Ollama, scripted with a call and then an answer:
+    ///
+    /// ```
+    /// use harmony_chat::{ChatMessage, ChatRole, ChatTool};
+    /// use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{ChatMode, OllamaClient};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut call = OllamaNdjson::new("gpt-oss:20b");
+    /// call.response("<|channel|>commentary to=functions.get_weather<|message|>{\"city\":\"Paris\"}").generate_done("stop");
+    /// let mut answer = OllamaNdjson::new("gpt-oss:20b");
+    /// answer.response("<|channel|>final<|message|>21 °C in Paris.").generate_done("stop");
+    /// let server = FakeOllama::start([Reply::ndjson(call.finish()), Reply::ndjson(answer.finish())]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).mode(ChatMode::Harmony).build().unwrap();
+    /// let tools: Vec<ChatTool> = serde_json::from_value(serde_json::json!([{"type": "function",
+    ///     "function": {"name": "get_weather", "parameters": {"type": "object"}}}])).unwrap();
+    /// let outcome = client
+    ///     .tool_loop("gpt-oss:20b", &tools)
+    ///     .run(vec![ChatMessage::new(ChatRole::User, "Weather in Paris?")], |call| async move {
+    ///         assert_eq!(call.arguments.unwrap()["city"], "Paris");
+    ///         "{\"temp\": 21}".to_owned()
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(outcome.response.final_content.as_deref(), Some("21 °C in Paris."));
+    /// assert_eq!((outcome.steps, outcome.messages.len()), (2, 4));
+    /// # });
+    /// ```
+    ///
+    /// With a real Ollama:
+    ///
     /// ```no_run
     /// # async fn run() -> Result<(), harmony_ollama::Error> {
     /// use harmony_chat::{ChatMessage, ChatRole, ChatTool};

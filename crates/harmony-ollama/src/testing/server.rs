@@ -260,7 +260,7 @@ struct Shared {
     changed: Notify,
 }
 
-/// The fake Ollama. See the [module docs](self).
+/// The fake Ollama: loopback only, one scripted reply per connection, bounded lifetime.
 ///
 /// ```
 /// use harmony_ollama::testing::{FakeOllama, Reply};
