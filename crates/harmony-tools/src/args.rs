@@ -97,7 +97,7 @@ pub(crate) fn check(raw: &str, code: bool, complete: bool) -> Result<(), ArgsErr
     let Some(first) = trimmed.bytes().next() else {
         return Err(ArgsError::Empty);
     };
-    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(trimmed) {
+    if let Err(e) = serde_json::from_str::<Valid>(trimmed) {
         return Err(error(raw, e, code, complete));
     }
     match first {
@@ -107,6 +107,59 @@ pub(crate) fn check(raw: &str, code: bool, complete: bool) -> Result<(), ArgsErr
         b't' | b'f' => Err(ArgsError::NotAnObject { found: "bool" }),
         b'n' => Err(ArgsError::NotAnObject { found: "null" }),
         _ => Err(ArgsError::NotAnObject { found: "number" }),
+    }
+}
+
+/// Accepts exactly what `serde_json::Value` accepts, without building anything.
+/// `serde::de::IgnoredAny` is not enough: it skips numbers without converting them, so a
+/// number beyond f64's range (`1e400`) would pass here and fail every real parse.
+struct Valid;
+
+impl<'de> serde::Deserialize<'de> for Valid {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Valid)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Valid {
+    type Value = Valid;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_unit<E>(self) -> Result<Valid, E> {
+        Ok(Valid)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Valid, A::Error> {
+        while seq.next_element::<Valid>()?.is_some() {}
+        Ok(Valid)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Valid, A::Error> {
+        while map.next_entry::<Valid, Valid>()?.is_some() {}
+        Ok(Valid)
     }
 }
 

@@ -29,7 +29,6 @@ fn extract(completion: &[u8]) -> (Option<ArgsError>, Option<serde_json::Value>, 
 /// error, and `parse_arguments`/`tool_calls` (the CLI summary) report an error the
 /// `--events` stream does not.
 #[test]
-#[ignore = "known bug in harmony-tools args::check (see fuzz/README.md): run with --ignored"]
 fn number_out_of_range_is_an_error_for_the_extractor_too() {
     for args in [
         r#"{"a":1e400}"#,
