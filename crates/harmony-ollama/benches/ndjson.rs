@@ -1,10 +1,14 @@
 //! NDJSON decoding: this crate's decoder against what a caller would otherwise write
-//! (split lines, `serde_json::from_str` into a struct with owned `String`s), in one
+//! (split lines, `serde_json::from_slice` into a struct with owned `String`s), in one
 //! criterion group so the ratio reads from one run. Input: the bundled recordings,
 //! repeated, fed in 4 KiB chunks (a typical socket read).
+//!
+//! Every variant hands each line's `response` to the same `harmony_stream::TextParser`
+//! (what `generate_raw` does with it), so each measures decode + lex, end to end.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use harmony_ollama::NdjsonDecoder;
+use harmony_stream::{Event, TextParser};
 
 #[derive(serde::Deserialize)]
 #[allow(dead_code)]
@@ -21,54 +25,76 @@ struct OwnedLine {
 
 fn input() -> Vec<u8> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ndjson"))
+        .collect();
+    paths.sort();
     let mut one = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "ndjson") {
-            one.extend(std::fs::read(path).unwrap());
-        }
+    for path in paths {
+        one.extend(std::fs::read(path).unwrap());
     }
     one.repeat(50)
+}
+
+/// Feeds one response fragment to the lexer; counts the delta bytes it yields.
+#[inline]
+fn lex(parser: &mut TextParser, text: &str, n: &mut usize) {
+    parser.feed(text.as_bytes(), &mut |e: Event<'_>| {
+        if let Event::Delta(d) = e {
+            *n += d.len();
+        }
+    });
 }
 
 fn bench(c: &mut Criterion) {
     let input = input();
     let mut g = c.benchmark_group("ndjson_generate");
     g.throughput(Throughput::Bytes(input.len() as u64));
-    g.bench_function("harmony-ollama NdjsonDecoder (4 KiB chunks)", |b| {
-        let mut dec = NdjsonDecoder::new();
-        b.iter(|| {
-            let mut n = 0usize;
-            for chunk in input.chunks(4096) {
-                let mut lines = dec.feed(chunk);
-                while let Some(line) = lines.next_generate() {
-                    n += line.unwrap().response.len();
+    g.bench_function(
+        "harmony-ollama NdjsonDecoder + TextParser (4 KiB chunks)",
+        |b| {
+            let mut dec = NdjsonDecoder::new();
+            b.iter(|| {
+                let mut parser = TextParser::new();
+                let mut n = 0usize;
+                for chunk in input.chunks(4096) {
+                    let mut lines = dec.feed(chunk);
+                    while let Some(line) = lines.next_generate() {
+                        lex(&mut parser, &line.unwrap().response, &mut n);
+                    }
                 }
-            }
-            black_box(n)
-        })
-    });
-    g.bench_function("baseline: buffer + split + serde_json owned struct", |b| {
-        b.iter(|| {
-            let mut buf: Vec<u8> = Vec::new();
-            let mut n = 0usize;
-            for chunk in input.chunks(4096) {
-                buf.extend_from_slice(chunk);
-                while let Some(i) = buf.iter().position(|&b| b == b'\n') {
-                    let line: Vec<u8> = buf.drain(..=i).collect();
-                    let l: OwnedLine = serde_json::from_slice(&line[..line.len() - 1]).unwrap();
-                    n += l.response.len();
+                black_box(n)
+            })
+        },
+    );
+    g.bench_function(
+        "baseline: buffer + split + serde_json owned struct + TextParser",
+        |b| {
+            b.iter(|| {
+                let mut parser = TextParser::new();
+                let mut buf: Vec<u8> = Vec::new();
+                let mut n = 0usize;
+                for chunk in input.chunks(4096) {
+                    buf.extend_from_slice(chunk);
+                    while let Some(i) = buf.iter().position(|&b| b == b'\n') {
+                        let line: Vec<u8> = buf.drain(..=i).collect();
+                        let l: OwnedLine = serde_json::from_slice(&line[..line.len() - 1]).unwrap();
+                        lex(&mut parser, &l.response, &mut n);
+                    }
                 }
-            }
-            black_box(n)
-        })
-    });
-    g.bench_function("baseline: serde_json::Value per line", |b| {
+                black_box(n)
+            })
+        },
+    );
+    g.bench_function("baseline: serde_json::Value per line + TextParser", |b| {
         b.iter(|| {
+            let mut parser = TextParser::new();
             let mut n = 0usize;
             for line in input.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                 let v: serde_json::Value = serde_json::from_slice(line).unwrap();
-                n += v["response"].as_str().map_or(0, str::len);
+                lex(&mut parser, v["response"].as_str().unwrap_or(""), &mut n);
             }
             black_box(n)
         })

@@ -34,6 +34,7 @@ mod client;
 mod config;
 mod error;
 mod events;
+mod fast;
 mod fragment;
 mod harmony;
 mod line;

@@ -276,7 +276,12 @@ impl<'a> RawLine<'a> {
     /// assert!(matches!(err, DecodeError::Json { line: 2, column: 13, .. }));
     /// ```
     pub fn generate(&self) -> Result<GenerateLine<'a>, DecodeError> {
-        self.parse()
+        // The per-token line Ollama sends in raw mode is scanned by hand; anything else
+        // (and every error) goes through serde_json. Both give the same line.
+        match crate::fast::generate(self.bytes) {
+            Some(line) => Ok(line),
+            None => self.parse(),
+        }
     }
 
     /// Parses the line as an `/api/chat` stream line.
