@@ -1,26 +1,10 @@
 //! `harmony parse` as a user meets it: output shapes, and one-line errors for bad input.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::harmony;
 
 use serde_json::Value;
-
-fn harmony(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harmony"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run harmony");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn assert_one_line_error(args: &[&str], stdin: &[u8], needle: &str) {
     let (code, out, err) = harmony(args, stdin);

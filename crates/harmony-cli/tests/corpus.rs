@@ -8,8 +8,9 @@
 //! 4. where the case has no `policy_note` saying we diverge, the source's own expectation
 //!    holds as well.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::harmony;
 
 use serde_json::{json, Value};
 
@@ -23,23 +24,6 @@ fn corpus() -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("corpus line is JSON"))
         .collect()
-}
-
-fn harmony(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harmony"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run harmony");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 /// The parts of a summary the corpus pins down (positions and details are not pinned).

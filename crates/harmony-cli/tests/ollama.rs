@@ -1,33 +1,13 @@
 //! The CLI's Ollama paths: `parse --format ollama|ollama-chat` on recordings, and
 //! `harmony chat` against a fake Ollama on loopback.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::harmony;
 use std::time::Duration;
 
 use harmony_ollama::testing::{FakeOllama, Reply};
 use serde_json::Value;
-
-fn harmony(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harmony"))
-        .args(args)
-        .env_remove("OLLAMA_HOST")
-        .env_remove("HARMONY_MODE")
-        .env_remove("ENABLE_HARMONY_FORMAT")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run harmony");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const RECORDING: &str = include_str!("../recordings/weather.ndjson");
 

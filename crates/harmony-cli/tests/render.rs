@@ -1,8 +1,9 @@
 //! `harmony render`: conversations serialised by openai-harmony go through the binary and
 //! come out token for token as the reference renders them; bad input gets one line.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use common::harmony;
 
 use openai_harmony::chat::{
     Author, Conversation, DeveloperContent, Message, ReasoningEffort, Role, SystemContent,
@@ -10,23 +11,6 @@ use openai_harmony::chat::{
 };
 use proptest::prelude::*;
 use serde_json::json;
-
-fn harmony(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harmony"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run harmony");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn conversation() -> impl Strategy<Value = Conversation> {
     let effort = prop::sample::select(vec![
