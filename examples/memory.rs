@@ -18,7 +18,8 @@ static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 unsafe impl GlobalAlloc for Tracking {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
+        let live =
+            LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed) + layout.size() as isize;
         PEAK.fetch_max(live, Ordering::Relaxed);
         unsafe { System.alloc(layout) }
     }
@@ -57,7 +58,11 @@ fn main() {
     }
     text.push_str("<|channel|>final<|message|>Done.<|return|>");
     let tokens = enc.tokenizer().encode_with_special_tokens(&text);
-    println!("stream: {} tokens ({} KiB of text)\n", tokens.len(), text.len() / 1024);
+    println!(
+        "stream: {} tokens ({} KiB of text)\n",
+        tokens.len(),
+        text.len() / 1024
+    );
 
     let (ours, ours_held, ours_peak) = measure(|| {
         let mut parser = TokenParser::new();
@@ -72,7 +77,11 @@ fn main() {
         (parser, bytes)
     });
     let (reference, ref_held, ref_peak) = measure(|| {
-        let mut parser = openai_harmony::StreamableParser::new(enc.clone(), Some(openai_harmony::chat::Role::Assistant)).unwrap();
+        let mut parser = openai_harmony::StreamableParser::new(
+            enc.clone(),
+            Some(openai_harmony::chat::Role::Assistant),
+        )
+        .unwrap();
         let mut bytes = 0usize;
         for &t in &tokens {
             parser.process(t).unwrap();
