@@ -1,21 +1,25 @@
-//! Fast path for the `/api/generate` line Ollama sends once per token in raw mode:
+//! Fast path for the `/api/generate` lines Ollama sends in raw mode: one per token,
 //!
 //! ```text
 //! {"model":"…","created_at":"…","response":"…","done":false}
 //! ```
 //!
-//! exactly that shape: these four keys in the order Ollama's Go encoder writes them, no
-//! whitespace, `done` a literal. Anything else (the `done` line with its metrics, `error`
-//! lines, `thinking`, unknown fields, another order, whitespace, an escape the scanner
-//! does not handle, a lone surrogate, a control character, invalid UTF-8, malformed
-//! JSON) makes [`generate`] return `None`, and the caller parses the line with
-//! serde_json as before, so errors are reported exactly as serde_json reports them.
+//! and the last one, the same followed by `done_reason` and the metrics
+//! (`total_duration` … `eval_duration`). Exactly those shapes: these keys in the order
+//! Ollama's Go encoder writes them, each at most once, no whitespace, `done` a literal,
+//! metrics plain integers of at most 19 digits. Anything else (`error` lines,
+//! `thinking`, `context`, unknown fields, another order, whitespace, an escape the
+//! scanner does not handle, a lone surrogate, a control character, invalid UTF-8,
+//! malformed JSON) makes [`head`] or [`Head::with_tail`] return `None`, and the caller
+//! parses the line with serde_json as before, so errors are reported exactly as
+//! serde_json reports them.
 //!
 //! For every line it accepts, the result equals serde_json's, borrowing included: a
 //! string without escapes borrows from the line, one with escapes is decoded into an
 //! owned `String` (Go's `\u003c` / `\u003e` / `\u0026`, `\"`, `\\`, `\/`, `\b`, `\f`,
 //! `\n`, `\r`, `\t`, any other `\uXXXX` and surrogate pairs).
-//! `tests/fast_path.rs` checks this against serde_json on generated lines.
+//! `tests/fast_path.rs` checks this against serde_json on generated lines, under any
+//! chunk split, and on arbitrary bytes.
 
 use crate::line::GenerateLine;
 use crate::text::Text;
@@ -25,27 +29,174 @@ const CREATED_AT: &[u8] = b",\"created_at\":\"";
 const RESPONSE: &[u8] = b",\"response\":\"";
 const DONE: &[u8] = b",\"done\":";
 
-/// Parses `line` if it has the per-token shape; `None` means "ask serde_json".
-#[inline]
-pub(crate) fn generate(line: &[u8]) -> Option<GenerateLine<'_>> {
-    let rest = line.strip_prefix(MODEL)?;
-    let (model, rest) = string(rest)?;
-    let rest = rest.strip_prefix(CREATED_AT)?;
-    let (created_at, rest) = string(rest)?;
-    let rest = rest.strip_prefix(RESPONSE)?;
-    let (response, rest) = string(rest)?;
-    let done = match rest.strip_prefix(DONE)? {
-        b"false}" => false,
-        b"true}" => true,
-        _ => return None,
+/// The fields that may follow `done`, in the order Go writes them (`context` is left to
+/// serde_json: Ollama omits it in raw mode).
+const TAIL_KEYS: [&[u8]; 7] = [
+    b",\"done_reason\":\"",
+    b",\"total_duration\":",
+    b",\"load_duration\":",
+    b",\"prompt_eval_count\":",
+    b",\"prompt_eval_duration\":",
+    b",\"eval_count\":",
+    b",\"eval_duration\":",
+];
+
+/// The four fields every line of the per-token shape starts with, and where the rest
+/// (`}`, or the last line's reason and metrics) starts.
+pub(crate) struct Head<'a> {
+    line: &'a str,
+    model: Text<'a>,
+    created_at: Text<'a>,
+    response: Text<'a>,
+    done: bool,
+    rest: usize,
+}
+
+/// Parses the start of `line` if it has the per-token shape; `None` means "ask
+/// serde_json".
+#[inline(always)]
+pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
+    // One UTF-8 check for the whole line (cheaper than one per string); strings are
+    // then sliced out of it at ASCII quote positions, which are char boundaries.
+    let line = std::str::from_utf8(line).ok()?;
+    let b = line.as_bytes();
+    let mut at = expect(b, 0, MODEL)?;
+    let model;
+    (model, at) = string(line, at)?;
+    at = expect(b, at, CREATED_AT)?;
+    let created_at;
+    (created_at, at) = string(line, at)?;
+    at = expect(b, at, RESPONSE)?;
+    let response;
+    (response, at) = string(line, at)?;
+    at = expect(b, at, DONE)?;
+    let done = if b[at..].starts_with(b"false") {
+        at += 5;
+        false
+    } else if b[at..].starts_with(b"true") {
+        at += 4;
+        true
+    } else {
+        return None;
     };
-    Some(GenerateLine {
+    Some(Head {
+        line,
         model,
         created_at,
         response,
         done,
-        ..GenerateLine::default()
+        rest: at,
     })
+}
+
+impl<'a> Head<'a> {
+    /// Whether the line ends right after `done` (every line but the last).
+    #[inline(always)]
+    pub(crate) fn is_whole(&self) -> bool {
+        self.rest + 1 == self.line.len() && self.line.as_bytes()[self.rest] == b'}'
+    }
+
+    /// The line, when [`is_whole`](Self::is_whole). Inlined so that the caller builds
+    /// the line right where it returns it: it is ~300 bytes, and moving it after its
+    /// fields were just stored costs more than the scan.
+    #[inline(always)]
+    pub(crate) fn into_line(self) -> GenerateLine<'a> {
+        GenerateLine {
+            model: self.model,
+            created_at: self.created_at,
+            response: self.response,
+            thinking: None,
+            done: self.done,
+            done_reason: None,
+            context: None,
+            total_duration: None,
+            load_duration: None,
+            prompt_eval_count: None,
+            prompt_eval_duration: None,
+            eval_count: None,
+            eval_duration: None,
+            error: None,
+            tool_call_error: None,
+        }
+    }
+
+    /// The line with its tail (the last line's reason and metrics), or `None` when the
+    /// tail is not of the expected shape.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn with_tail(self) -> Option<GenerateLine<'a>> {
+        let (done_reason, m) = tail(self.line, self.rest)?;
+        Some(GenerateLine {
+            done_reason,
+            total_duration: m[0],
+            load_duration: m[1],
+            prompt_eval_count: m[2],
+            prompt_eval_duration: m[3],
+            eval_count: m[4],
+            eval_duration: m[5],
+            ..self.into_line()
+        })
+    }
+}
+
+/// The whole fast path: the line if it has one of the shapes above, `None` otherwise.
+#[cfg(test)]
+fn generate(line: &[u8]) -> Option<GenerateLine<'_>> {
+    let head = head(line)?;
+    if head.is_whole() {
+        Some(head.into_line())
+    } else {
+        head.with_tail()
+    }
+}
+
+/// The optional fields after `done` (the last line's reason and metrics), each at most
+/// once and in Go's order, then the closing brace. Metrics in `TAIL_KEYS` order.
+#[cold]
+fn tail(line: &str, mut at: usize) -> Option<(Option<Text<'_>>, [Option<u64>; 6])> {
+    let b = line.as_bytes();
+    let mut reason = None;
+    let mut metrics = [None; 6];
+    let mut next = 0;
+    loop {
+        if at + 1 == b.len() && b[at] == b'}' {
+            return Some((reason, metrics));
+        }
+        let k = (next..TAIL_KEYS.len()).find(|&k| b[at..].starts_with(TAIL_KEYS[k]))?;
+        at += TAIL_KEYS[k].len();
+        next = k + 1;
+        if k == 0 {
+            let r;
+            (r, at) = string(line, at)?;
+            reason = Some(r);
+        } else {
+            let n;
+            (n, at) = number(b, at)?;
+            metrics[k - 1] = Some(n);
+        }
+    }
+}
+
+/// A JSON integer that is certainly a `u64` for serde_json: no sign or leading zero,
+/// at most 19 digits.
+#[inline]
+fn number(b: &[u8], at: usize) -> Option<(u64, usize)> {
+    let digits = b[at..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits > 19 || (digits > 1 && b[at] == b'0') {
+        return None;
+    }
+    // A fraction or exponent after the digits is caught by the caller, which wants
+    // `,"` or `}` next.
+    let end = at + digits;
+    let n = b[at..end]
+        .iter()
+        .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    Some((n, end))
+}
+
+#[inline]
+fn expect(b: &[u8], at: usize, lit: &[u8]) -> Option<usize> {
+    b[at..].starts_with(lit).then_some(at + lit.len())
 }
 
 /// Bytes that end a run of plain string content: `"`, `\` and the control characters
@@ -62,33 +213,54 @@ static SPECIAL: [bool; 256] = {
     t
 };
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Length of the run of plain string bytes at the start of `s`: eight bytes at a time
+/// (SWAR), then byte by byte for the last few.
 #[inline]
 fn plain_len(s: &[u8]) -> usize {
-    s.iter()
-        .position(|&b| SPECIAL[b as usize])
-        .unwrap_or(s.len())
+    let mut i = 0;
+    while let Some(word) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        // Per byte, the high bit is set where the byte is `"`, `\` or < 0x20. Borrows
+        // can only flag bytes above a truly flagged one, so the lowest flag is exact.
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let flags = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w))
+            & HIGHS;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < s.len() && !SPECIAL[s[i] as usize] {
+        i += 1;
+    }
+    i
 }
 
-/// A JSON string body starting just after its opening quote. Returns the decoded text
-/// and the bytes after the closing quote.
+/// A JSON string body starting at `at`, just after its opening quote. Returns the
+/// decoded text and the position after the closing quote.
 #[inline]
-fn string(s: &[u8]) -> Option<(Text<'_>, &[u8])> {
-    let i = plain_len(s);
-    match s.get(i)? {
-        b'"' => {
-            let text = std::str::from_utf8(&s[..i]).ok()?;
-            Some((Text::borrowed(text), &s[i + 1..]))
-        }
-        b'\\' => escaped(s, i),
+fn string(line: &str, at: usize) -> Option<(Text<'_>, usize)> {
+    let b = line.as_bytes();
+    let end = at + plain_len(&b[at..]);
+    match b.get(end)? {
+        b'"' => Some((Text::borrowed(line.get(at..end)?), end + 1)),
+        b'\\' => escaped(line, at, end),
         _ => None,
     }
 }
 
-/// The slow half of [`string`]: the body has an escape at `first`.
+/// The slow half of [`string`]: the body starting at `at` has an escape at `first`.
 #[cold]
-fn escaped(s: &[u8], first: usize) -> Option<(Text<'_>, &[u8])> {
-    let mut out = String::with_capacity(s.len().min(64));
-    out.push_str(std::str::from_utf8(&s[..first]).ok()?);
+fn escaped(line: &str, at: usize, first: usize) -> Option<(Text<'_>, usize)> {
+    let s = line.as_bytes();
+    let mut out = String::with_capacity((s.len() - at).min(64));
+    out.push_str(line.get(at..first)?);
     let mut i = first;
     loop {
         // s[i] is a backslash.
@@ -126,12 +298,11 @@ fn escaped(s: &[u8], first: usize) -> Option<(Text<'_>, &[u8])> {
             _ => return None,
         }
         i += 2;
-        let rest = &s[i..];
-        let n = plain_len(rest);
-        out.push_str(std::str::from_utf8(&rest[..n]).ok()?);
-        i += n;
+        let end = i + plain_len(&s[i..]);
+        out.push_str(line.get(i..end)?);
+        i = end;
         match *s.get(i)? {
-            b'"' => return Some((Text::from(out), &s[i + 1..])),
+            b'"' => return Some((Text::from(out), i + 1)),
             b'\\' => {}
             _ => return None,
         }
@@ -177,11 +348,24 @@ mod tests {
         /// silently fall back), and decodes like serde_json, borrowing included.
         #[test]
         fn ollama_shaped_lines_take_the_fast_path(model in "\\PC{0,12}", at in "\\PC{0,12}",
-                                                  response in "\\PC{0,24}", done in any::<bool>()) {
-            let line = format!(
-                "{{\"model\":{},\"created_at\":{},\"response\":{},\"done\":{done}}}",
+                                                  response in "\\PC{0,24}", done in any::<bool>(),
+                                                  reason in prop::option::of("\\PC{0,8}"),
+                                                  metrics in prop::collection::vec(prop::option::of(0u64..10_000_000_000_000_000_000), 6)) {
+            let mut line = format!(
+                "{{\"model\":{},\"created_at\":{},\"response\":{},\"done\":{done}",
                 go(&model), go(&at), go(&response)
             );
+            if let Some(r) = reason {
+                line += &format!(",\"done_reason\":{}", go(&r));
+            }
+            let keys = ["total_duration", "load_duration", "prompt_eval_count",
+                        "prompt_eval_duration", "eval_count", "eval_duration"];
+            for (k, m) in keys.iter().zip(&metrics) {
+                if let Some(m) = m {
+                    line += &format!(",\"{k}\":{m}");
+                }
+            }
+            line.push('}');
             let fast = generate(line.as_bytes());
             prop_assert!(fast.is_some(), "fell back on {}", line);
             let fast = fast.unwrap();
@@ -190,14 +374,18 @@ mod tests {
             prop_assert_eq!(fast.response.is_borrowed(), serde.response.is_borrowed());
             prop_assert_eq!(fast.model.is_borrowed(), serde.model.is_borrowed());
             prop_assert_eq!(fast.created_at.is_borrowed(), serde.created_at.is_borrowed());
+            prop_assert_eq!(
+                fast.done_reason.as_ref().map(|t| t.is_borrowed()),
+                serde.done_reason.as_ref().map(|t| t.is_borrowed())
+            );
             prop_assert_eq!(&*fast.response, response.as_str());
         }
     }
 
     #[test]
-    fn recordings_take_the_fast_path_except_done_lines() {
+    fn every_recorded_line_takes_the_fast_path() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
-        let mut fast = 0;
+        let mut n = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "ndjson") {
@@ -208,15 +396,15 @@ mod tests {
                     continue;
                 }
                 let serde: GenerateLine<'_> = serde_json::from_slice(line).unwrap();
-                match generate(line) {
-                    Some(l) => {
-                        assert_eq!(l, serde);
-                        fast += 1;
-                    }
-                    None => assert!(serde.done_reason.is_some(), "fell back on a token line"),
-                }
+                assert_eq!(
+                    generate(line),
+                    Some(serde),
+                    "{}",
+                    String::from_utf8_lossy(line)
+                );
+                n += 1;
             }
         }
-        assert!(fast > 100);
+        assert!(n > 100);
     }
 }

@@ -19,6 +19,7 @@
 use memchr::memchr;
 
 use crate::error::DecodeError;
+use crate::fast;
 use crate::line::{ChatLine, GenerateLine};
 
 /// Default bound on one line: 8 MiB, the buffer Ollama's own Go client gives its
@@ -275,13 +276,19 @@ impl<'a> RawLine<'a> {
     /// let err = lines.next_line().unwrap().unwrap().generate().unwrap_err();
     /// assert!(matches!(err, DecodeError::Json { line: 2, column: 13, .. }));
     /// ```
+    #[inline]
     pub fn generate(&self) -> Result<GenerateLine<'a>, DecodeError> {
         // The per-token line Ollama sends in raw mode is scanned by hand; anything else
         // (and every error) goes through serde_json. Both give the same line.
-        match crate::fast::generate(self.bytes) {
-            Some(line) => Ok(line),
-            None => self.parse(),
+        if let Some(head) = fast::head(self.bytes) {
+            if head.is_whole() {
+                return Ok(head.into_line());
+            }
+            if let Some(line) = head.with_tail() {
+                return Ok(line);
+            }
         }
+        self.parse()
     }
 
     /// Parses the line as an `/api/chat` stream line.
@@ -296,6 +303,8 @@ impl<'a> RawLine<'a> {
         self.parse()
     }
 
+    // Out of line: keeps serde_json's code off the fast path it backs up.
+    #[inline(never)]
     fn parse<T: serde::Deserialize<'a>>(&self) -> Result<T, DecodeError> {
         serde_json::from_slice(self.bytes).map_err(|source| DecodeError::Json {
             line: self.number,
@@ -392,7 +401,21 @@ impl Lines<'_> {
     /// assert_eq!(lines.next_generate().unwrap().unwrap().response, "<|end|>");
     /// ```
     pub fn next_generate(&mut self) -> Option<Result<GenerateLine<'_>, DecodeError>> {
-        Some(self.next_line()?.and_then(|l| l.generate()))
+        let raw = match self.next_line()? {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        // `raw.generate()` spelled out, so that the fast path builds its line right in
+        // the return value (see `fast::Head::into_line`).
+        if let Some(head) = fast::head(raw.bytes) {
+            if head.is_whole() {
+                return Some(Ok(head.into_line()));
+            }
+            if let Some(line) = head.with_tail() {
+                return Some(Ok(line));
+            }
+        }
+        Some(raw.parse())
     }
 
     /// [`next_line`](Self::next_line) parsed as an `/api/chat` line.

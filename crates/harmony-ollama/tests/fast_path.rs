@@ -158,6 +158,59 @@ fn extra_field() -> impl Strategy<Value = Vec<u8>> {
     .prop_map(|s| s.as_bytes().to_vec())
 }
 
+/// What may follow `done`: the last line's reason and metrics (Go's order, or not),
+/// numbers serde_json reads as `u64` or does not.
+fn done_tail() -> impl Strategy<Value = Vec<u8>> {
+    let number = prop_oneof![
+        4 => any::<u64>().prop_map(|n| n.to_string()),
+        4 => (0u64..2_000_000_000).prop_map(|n| n.to_string()),
+        1 => prop::sample::select(vec![
+            "0", "00", "01", "-1", "-0", "1.5", "1e3", "1E3", "2.0", "18446744073709551615",
+            "18446744073709551616", "99999999999999999999", "9999999999999999999", "1 ",
+            "null", "\"1\"", "",
+        ])
+        .prop_map(str::to_string),
+    ];
+    let key = prop::sample::select(vec![
+        "total_duration",
+        "load_duration",
+        "prompt_eval_count",
+        "prompt_eval_duration",
+        "eval_count",
+        "eval_duration",
+    ]);
+    let metric = (key, number).prop_map(|(k, n)| format!(",\"{k}\":{n}").into_bytes());
+    let reason = json_string().prop_map(|r| [&b",\"done_reason\":"[..], &r].concat());
+    (
+        prop::option::of(reason),
+        prop::collection::vec(metric, 0..7),
+        any::<bool>(),
+        prop::option::of(Just(b",\"context\":[1,2]".to_vec())),
+    )
+        .prop_map(|(reason, mut metrics, go_order, context)| {
+            if go_order {
+                let order = |m: &Vec<u8>| {
+                    [
+                        "total_duration",
+                        "load_duration",
+                        "prompt_eval_count",
+                        "prompt_eval_duration",
+                        "eval_count",
+                        "eval_duration",
+                    ]
+                    .iter()
+                    .position(|k| m.starts_with(format!(",\"{k}\"").as_bytes()))
+                };
+                metrics.sort_by_key(order);
+                metrics.dedup_by_key(|m| order(m));
+            }
+            let mut t = reason.unwrap_or_default();
+            t.extend(context.unwrap_or_default());
+            t.extend(metrics.concat());
+            t
+        })
+}
+
 /// A line: Ollama's per-token shape most of the time, then variations on it.
 fn line() -> impl Strategy<Value = Vec<u8>> {
     let fields = (
@@ -171,14 +224,15 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
         prop::sample::select(vec![
             "", "", "", "", "", " ", "\r", "x", "}", ",", "\\", "{", "\"",
         ]),
+        prop::option::of(done_tail()),
     );
     fields.prop_map(
-        |(model, created, response, done, extra, mode, seed, junk)| {
+        |(model, created, response, done, extra, mode, seed, junk, tail)| {
             let mut kv: Vec<Vec<u8>> = vec![
                 [&b"\"model\":"[..], &model].concat(),
                 [&b"\"created_at\":"[..], &created].concat(),
                 [&b"\"response\":"[..], &response].concat(),
-                [&b"\"done\":"[..], &done].concat(),
+                [&b"\"done\":"[..], &done, &tail.unwrap_or_default()].concat(),
             ];
             match mode % 8 {
                 // Ollama's shape (the fast path's): most lines.
