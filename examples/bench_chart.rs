@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 struct Bench {
     function: String,
     mean_ns: f64,
+    modified: std::time::SystemTime,
 }
 
 fn find(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -41,6 +42,10 @@ fn read(dir: &Path) -> Option<(String, Bench)> {
         Bench {
             function: meta["function_id"].as_str()?.to_owned(),
             mean_ns: est["mean"]["point_estimate"].as_f64()?,
+            modified: std::fs::metadata(dir.join("estimates.json"))
+                .ok()?
+                .modified()
+                .ok()?,
         },
     ))
 }
@@ -74,6 +79,16 @@ fn main() {
             groups.entry(group).or_default().push(bench);
         }
     }
+    // Criterion keeps the results of functions a bench no longer has: keep only those of the
+    // group's latest run (within ten minutes of its newest result).
+    for benches in groups.values_mut() {
+        let newest = benches.iter().map(|b| b.modified).max();
+        benches.retain(|b| {
+            newest
+                .and_then(|n| n.duration_since(b.modified).ok())
+                .is_some_and(|age| age.as_secs() < 600)
+        });
+    }
     if groups.is_empty() {
         eprintln!("no criterion results under target/criterion: run `cargo bench` first");
         std::process::exit(1);
@@ -85,7 +100,7 @@ fn main() {
             (lo.min(b.mean_ns), hi.max(b.mean_ns))
         });
     let (lo, hi) = (min.log10().floor(), max.log10().ceil());
-    let (label_w, bar_w, row_h) = (330.0, 560.0, 18.0);
+    let (label_w, bar_w, row_h) = (400.0, 520.0, 18.0);
     let rows: usize = groups.values().map(|g| g.len() + 1).sum();
     let height = 60.0 + rows as f64 * row_h;
     let x = |ns: f64| label_w + (ns.log10() - lo) / (hi - lo) * bar_w;
