@@ -4,7 +4,9 @@
 //! 8, 64, 1024, 4096, or the 8 MiB default); `flags & 8` makes the consumer drop each
 //! cursor after reading at most one line (the decoder must keep the rest).
 //!
-//! Checks: no panic (also in `generate()`/`chat()` on every line); the lines, line too
+//! Checks: no panic (also in `generate()`/`chat()` on every line); `generate()` (a
+//! hand-written fast path for Ollama's per-token lines) gives serde_json's result, same
+//! borrowing, same error column; the lines, line too
 //! long errors and line count equal a plain model of NDJSON (split at `\n`, blank lines
 //! skipped but counted, one trailing `\r` removed, a last line without `\n` delivered at
 //! `finish`, a line longer than the bound reported once as `LineTooLong` by its number);
@@ -14,7 +16,7 @@
 #![no_main]
 
 use harmony_kit_fuzz::{chunks, split_spec};
-use harmony_ollama::{DecodeError, Lines, NdjsonDecoder, DEFAULT_MAX_LINE_LEN};
+use harmony_ollama::{DecodeError, GenerateLine, Lines, NdjsonDecoder, DEFAULT_MAX_LINE_LEN};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,6 +30,31 @@ enum Out {
     TooLong(u64),
 }
 
+/// `generate()` scans Ollama's per-token lines by hand (crates/harmony-ollama/src/fast.rs)
+/// and promises serde_json's result for every line, borrowing included.
+fn check_fast_path(bytes: &[u8], parsed: &Result<GenerateLine<'_>, DecodeError>) {
+    let serde: Result<GenerateLine<'_>, _> = serde_json::from_slice(bytes);
+    match (parsed, &serde) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "generate() differs from serde_json");
+            for (x, y) in [
+                (&a.model, &b.model),
+                (&a.created_at, &b.created_at),
+                (&a.response, &b.response),
+            ] {
+                assert_eq!(x.is_borrowed(), y.is_borrowed(), "borrowing differs");
+            }
+        }
+        (Err(DecodeError::Json { column, .. }), Err(e)) => assert_eq!(*column, e.column()),
+        _ => panic!(
+            "generate() {:?} vs serde_json {:?} on {:?}",
+            parsed.as_ref().map(|_| ()),
+            serde.as_ref().map(|_| ()),
+            String::from_utf8_lossy(bytes)
+        ),
+    }
+}
+
 fn drain(lines: &mut Lines<'_>, max: usize, limit: usize, out: &mut Vec<Out>) {
     let mut n = 0;
     while n < limit {
@@ -36,7 +63,9 @@ fn drain(lines: &mut Lines<'_>, max: usize, limit: usize, out: &mut Vec<Out>) {
         match item {
             Ok(line) => {
                 assert!(line.bytes().len() <= max, "line longer than the bound");
-                let generate = match line.generate() {
+                let parsed = line.generate();
+                check_fast_path(line.bytes(), &parsed);
+                let generate = match parsed {
                     Ok(g) => format!("{g:?}"),
                     Err(e) => e.to_string(),
                 };
