@@ -152,6 +152,9 @@ impl<W: Write> View<W> {
                 self.newline();
                 self.route = Route::Hidden;
             }
+            // Every raw-mode completion starts inside the prompt's `<|start|>assistant`:
+            // that one is expected, not worth a person's attention.
+            Event::Diagnostic(d) if d.kind == harmony_stream::DiagnosticKind::ImplicitStart => {}
             Event::Diagnostic(_) => self.diagnostics += 1,
         }
     }

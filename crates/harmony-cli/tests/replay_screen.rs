@@ -96,7 +96,7 @@ fn replay_shows_reasoning_dimmed_the_call_streaming_and_the_answer_plain() {
         "{screen}"
     );
     assert!(
-        lines[4].starts_with("— 102 tokens · ") && lines[4].ends_with("1 diagnostic"),
+        lines[4].starts_with("— 102 tokens · ") && lines[4].ends_with("0 diagnostics"),
         "{screen}"
     );
 
