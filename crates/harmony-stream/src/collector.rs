@@ -95,7 +95,7 @@ impl Collector {
                 .iter()
                 .enumerate()
                 .filter(|(_, m)| {
-                    m.role == Role::Assistant && !m.is_tool_call() && m.known_channel().is_none()
+                    m.known_channel().is_none() && purpose(m, true) == Purpose::Reasoning
                 })
                 .map(|(i, _)| i as u64)
                 .collect();
@@ -162,18 +162,7 @@ impl Completion {
     /// Channel-less (or unknown-channel) assistant text is content, unless this completion
     /// also has a final answer: then it was reasoning the model forgot to label.
     pub fn purpose(&self, message: &Message) -> Purpose {
-        if message.role != Role::Assistant {
-            return Purpose::Other;
-        }
-        if message.is_tool_call() {
-            return Purpose::ToolCall;
-        }
-        match message.known_channel() {
-            Some(Channel::Analysis) => Purpose::Reasoning,
-            Some(Channel::Final | Channel::Commentary) => Purpose::Content,
-            None if self.has_final() => Purpose::Reasoning,
-            None => Purpose::Content,
-        }
+        purpose(message, self.has_final())
     }
 
     /// The reasoning messages joined with `"\n"`, or `None` if there were none.
@@ -186,30 +175,38 @@ impl Completion {
         self.join(Purpose::Content)
     }
 
-    fn join(&self, purpose: Purpose) -> Option<String> {
+    fn join(&self, wanted: Purpose) -> Option<String> {
         let has_final = self.has_final();
         let mut out: Option<String> = None;
-        for m in &self.messages {
-            let p = if m.role == Role::Assistant && !m.is_tool_call() && m.known_channel().is_none()
-            {
-                if has_final {
-                    Purpose::Reasoning
-                } else {
-                    Purpose::Content
+        for m in self
+            .messages
+            .iter()
+            .filter(|m| purpose(m, has_final) == wanted)
+        {
+            match &mut out {
+                Some(s) => {
+                    s.push('\n');
+                    s.push_str(&m.content);
                 }
-            } else {
-                self.purpose(m)
-            };
-            if p == purpose {
-                match &mut out {
-                    Some(s) => {
-                        s.push('\n');
-                        s.push_str(&m.content);
-                    }
-                    None => out = Some(m.content.clone()),
-                }
+                None => out = Some(m.content.clone()),
             }
         }
         out
+    }
+}
+
+/// [`Completion::purpose`] with `has_final` computed once by the caller.
+fn purpose(message: &Message, has_final: bool) -> Purpose {
+    if message.role != Role::Assistant {
+        return Purpose::Other;
+    }
+    if message.is_tool_call() {
+        return Purpose::ToolCall;
+    }
+    match message.known_channel() {
+        Some(Channel::Analysis) => Purpose::Reasoning,
+        Some(Channel::Final | Channel::Commentary) => Purpose::Content,
+        None if has_final => Purpose::Reasoning,
+        None => Purpose::Content,
     }
 }
