@@ -23,16 +23,14 @@ use futures_util::StreamExt;
 use harmony_chat::{
     from_chat, ChatMessage, ChatOptions, ChatTool, Role, SystemContent, TextOptions,
 };
-use harmony_stream::{
-    DiagnosticKind, Event, Header, Marker, OwnedDiagnostic, Sink, Stop, TextParser,
-};
-use harmony_tools::{ToolCallEnd, ToolCallStart, ToolDiagnosticKind, ToolEvent, ToolExtractor};
+use harmony_stream::{Header, OwnedDiagnostic, Stop};
+use harmony_tools::{ToolCallEnd, ToolCallStart};
 
 use crate::client::OllamaClient;
-use crate::config::{Channel, Channels, ChatMode, ReasoningEffort};
+use crate::config::{Channel, ChatMode, ReasoningEffort};
+use crate::engine::Engine;
 use crate::error::{ConfigError, Error};
 use crate::request::{ChatRequest, GenerateRequest};
-use crate::salvage::salvage;
 use crate::stream::{ChatEvent, ChatStream, Done, GenerateEvent, GenerateStream};
 
 /// Something this crate noticed about a response, beyond the harmony parser's own
@@ -181,123 +179,18 @@ pub enum StreamEvent {
     Done(Done),
 }
 
-fn channel_of(header: &Header) -> Option<Channel> {
-    match header.known_channel()? {
-        harmony_stream::Channel::Analysis => Some(Channel::Analysis),
-        harmony_stream::Channel::Commentary => Some(Channel::Commentary),
-        harmony_stream::Channel::Final => Some(Channel::Final),
-    }
-}
-
-/// Whether text on `channel` reaches the caller: channel-less text counts as content.
-fn shown(channels: Channels, channel: Option<Channel>) -> bool {
-    channels.contains(channel.unwrap_or(Channel::Final))
-}
-
 type Queue = VecDeque<Result<StreamEvent, Error>>;
 
-/// Harmony core events -> [`StreamEvent`]s, through the tool extractor and the
-/// channel filter.
-pub(crate) struct Translate<'a> {
-    pub tools: &'a mut ToolExtractor,
-    pub channels: Channels,
-    pub out: &'a mut Queue,
-    /// The open message: `(reported, is_call, channel)`.
-    pub open: &'a mut Option<(bool, bool, Option<Channel>)>,
-}
+type BoxedEvents = Pin<Box<dyn Stream<Item = Result<GenerateEvent, Error>> + Send>>;
 
-impl Sink for Translate<'_> {
-    fn event(&mut self, event: Event<'_>) {
-        let out = &mut *self.out;
-        match event {
-            Event::MessageStart(h) => {
-                let call = h.is_tool_call();
-                let channel = channel_of(h);
-                let reported = call || shown(self.channels, channel);
-                *self.open = Some((reported, call, channel));
-                if reported {
-                    out.push_back(Ok(StreamEvent::MessageStart(h.clone())));
-                }
-            }
-            Event::Delta(d) => {
-                if let Some((true, false, channel)) = *self.open {
-                    out.push_back(Ok(StreamEvent::Delta {
-                        channel,
-                        text: d.to_owned(),
-                    }));
-                }
-            }
-            Event::MessageEnd(_) | Event::Diagnostic(_) => {}
-        }
-        self.tools.observe(&event, &mut |t: ToolEvent<'_>| {
-            out.push_back(Ok(tool_event(t)));
-        });
-        match event {
-            Event::MessageEnd(stop) => {
-                if let Some((true, ..)) = self.open.take() {
-                    out.push_back(Ok(StreamEvent::MessageEnd(stop)));
-                }
-            }
-            // Expected, not malformed: the prompt ended with `<|start|>assistant`.
-            Event::Diagnostic(d) if d.kind == DiagnosticKind::ImplicitStart => {}
-            Event::Diagnostic(d) => out.push_back(Ok(StreamEvent::Diagnostic(d.to_owned()))),
-            _ => {}
-        }
-    }
-}
-
-fn tool_event(t: ToolEvent<'_>) -> StreamEvent {
-    match t {
-        ToolEvent::Start(s) => StreamEvent::ToolCallStart(s.clone()),
-        ToolEvent::Args { index, delta } => StreamEvent::ToolCallArgs {
-            index,
-            delta: delta.to_owned(),
-        },
-        ToolEvent::End(e) => StreamEvent::ToolCallEnd(e.clone()),
-        ToolEvent::Diagnostic(d) => {
-            let kind = match d.kind {
-                ToolDiagnosticKind::UnknownTool => ResponseDiagnosticKind::UnknownTool,
-                _ => ResponseDiagnosticKind::ToolNameRepaired,
-            };
-            StreamEvent::ResponseDiagnostic(ResponseDiagnostic::new(
-                kind,
-                Some(d.index),
-                format!("{}: {}", d.kind, d.detail),
-            ))
-        }
-    }
-}
-
-/// A tool extractor that knows the declared names.
-pub(crate) fn extractor(declared: &[String]) -> ToolExtractor {
-    let tools = ToolExtractor::new();
-    if declared.is_empty() {
-        tools
-    } else {
-        tools.with_declared(declared.iter().cloned())
-    }
-}
-
-struct HarmonyState {
-    stream: GenerateStream,
-    parser: TextParser,
-    tools: ToolExtractor,
-    open: Option<(bool, bool, Option<Channel>)>,
-}
-
-/// Standard mode's mapping state.
-struct StandardState {
-    stream: Option<ChatStream>,
-    model: String,
-    declared: Vec<String>,
-    /// The open text message's channel (`Analysis` or `Final`) and whether it is shown.
-    open: Option<(Channel, bool)>,
-    calls: usize,
-}
-
-enum Inner {
-    Harmony(Box<HarmonyState>),
-    Standard(Box<StandardState>),
+/// Where a [`ModeStream`]'s events come from.
+enum Source {
+    Generate(GenerateStream),
+    /// Raw-text events from elsewhere (the gateway's other upstreams, a recording).
+    Events(BoxedEvents),
+    /// `None` once the response is over (or when it never started: an HTTP 500
+    /// salvaged before streaming).
+    Chat(Option<ChatStream>),
 }
 
 /// The stream [`OllamaClient::stream_with_mode`] returns:
@@ -324,17 +217,16 @@ enum Inner {
 /// # Ok(()) }
 /// ```
 pub struct ModeStream {
-    inner: Inner,
+    source: Source,
+    engine: Engine,
     pending: Queue,
-    finished: bool,
-    channels: Channels,
 }
 
 impl fmt::Debug for ModeStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ModeStream")
             .field("mode", &self.mode())
-            .field("finished", &self.finished)
+            .field("finished", &self.engine.is_finished())
             .finish_non_exhaustive()
     }
 }
@@ -348,10 +240,7 @@ impl ModeStream {
     /// # }
     /// ```
     pub fn mode(&self) -> ChatMode {
-        match self.inner {
-            Inner::Harmony(_) => ChatMode::Harmony,
-            Inner::Standard(_) => ChatMode::Standard,
-        }
+        self.engine.mode()
     }
 
     /// Harmony mode: the completion text received so far, markers included, exactly
@@ -363,156 +252,49 @@ impl ModeStream {
     /// # }
     /// ```
     pub fn raw_text(&self) -> Option<&str> {
-        match &self.inner {
-            Inner::Harmony(h) => Some(&h.stream.received().content),
-            Inner::Standard(_) => None,
+        match &self.source {
+            Source::Generate(stream) => Some(&stream.received().content),
+            Source::Events(_) | Source::Chat(_) => None,
         }
     }
 
-    fn on_generate(&mut self, event: GenerateEvent) {
-        let Inner::Harmony(h) = &mut self.inner else {
-            return;
-        };
-        let HarmonyState {
-            parser,
-            tools,
-            open,
-            ..
-        } = &mut **h;
-        let mut sink = Translate {
-            tools,
-            channels: self.channels,
-            out: &mut self.pending,
-            open,
-        };
-        match event {
-            GenerateEvent::Response(text) => parser.feed(text.as_bytes(), &mut sink),
-            GenerateEvent::Thinking(_) => {}
-            GenerateEvent::Done(done) => {
-                if !done.is_truncated() {
-                    // The stop token Ollama swallowed: a call if the open message has
-                    // a recipient, the final answer otherwise.
-                    if let Some(header) = parser.current_header() {
-                        let marker = if header.is_tool_call() {
-                            Marker::Call
-                        } else {
-                            Marker::Return
-                        };
-                        parser.feed_marker(marker, &mut sink);
-                    }
-                }
-                parser.finish(&mut sink);
-                self.pending.push_back(Ok(StreamEvent::Done(done)));
-                self.finished = true;
-            }
+    /// Harmony mode over any stream of raw-text events: another upstream that speaks
+    /// the harmony text (an OpenAI-style `/v1/completions` server), a recording, or a
+    /// [`GenerateStream`] with a prefill chained in front. `engine` must be a
+    /// [`ChatMode::Harmony`] engine.
+    ///
+    /// ```
+    /// use futures_util::{stream, StreamExt};
+    /// use harmony_ollama::{ChatMode, Engine, GenerateEvent, ModeStream, StreamEvent};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let events = stream::iter([
+    ///     Ok(GenerateEvent::Response("<|channel|>final<|message|>Hi".into())),
+    ///     Ok(GenerateEvent::Done(Default::default())),
+    /// ]);
+    /// let mut s = ModeStream::harmony(Engine::new(ChatMode::Harmony), events);
+    /// let mut text = String::new();
+    /// while let Some(e) = s.next().await {
+    ///     if let StreamEvent::Delta { text: t, .. } = e.unwrap() { text.push_str(&t) }
+    /// }
+    /// assert_eq!(text, "Hi");
+    /// # });
+    /// ```
+    pub fn harmony<S>(engine: Engine, events: S) -> ModeStream
+    where
+        S: Stream<Item = Result<GenerateEvent, Error>> + Send + 'static,
+    {
+        ModeStream {
+            source: Source::Events(Box::pin(events)),
+            engine,
+            pending: VecDeque::new(),
         }
     }
 
-    fn on_chat(&mut self, event: Result<ChatEvent, Error>) {
-        let Inner::Standard(s) = &mut self.inner else {
-            return;
-        };
-        let out = &mut self.pending;
-        let channels = self.channels;
-        match event {
-            Ok(ChatEvent::Thinking(t)) => s.text(Channel::Analysis, &t, channels, out),
-            Ok(ChatEvent::Content(c)) => s.text(Channel::Final, &c, channels, out),
-            Ok(ChatEvent::ToolCalls(calls)) => {
-                s.close(Stop::End, out);
-                for c in calls {
-                    let raw = serde_json::to_string(&c.arguments).unwrap_or_default();
-                    let index = s.calls;
-                    s.calls += 1;
-                    let id = c.id.unwrap_or_else(|| format!("call_{index}"));
-                    call_events(index, id, &c.name, &raw, out);
-                }
-            }
-            Ok(ChatEvent::Done(done)) => {
-                s.close(Stop::Return, out);
-                out.push_back(Ok(StreamEvent::Done(done)));
-                self.finished = true;
-            }
-            Err(Error::ToolCallParse { raw, detail, .. }) => {
-                s.close(Stop::End, out);
-                salvage(&raw, &detail, &s.declared, channels, out);
-                out.push_back(Ok(StreamEvent::Done(Done {
-                    model: s.model.clone(),
-                    ..Done::default()
-                })));
-                self.finished = true;
-            }
-            Err(e) => {
-                out.push_back(Err(e));
-                self.finished = true;
-            }
-        }
-    }
-}
-
-/// The events of one whole tool call (standard mode, salvage).
-pub(crate) fn call_events(index: usize, id: String, name: &str, raw: &str, out: &mut Queue) {
-    let recipient = format!("functions.{name}");
-    let header = Header::new(harmony_stream::Role::Assistant)
-        .with_channel("commentary")
-        .with_recipient(&recipient)
-        .with_content_type("<|constrain|>json");
-    out.push_back(Ok(StreamEvent::MessageStart(header)));
-    out.push_back(Ok(StreamEvent::ToolCallStart(ToolCallStart {
-        index,
-        id: id.clone(),
-        name: name.to_owned(),
-        namespace: "functions".into(),
-        recipient,
-        channel: Some("commentary".into()),
-        content_type: Some("<|constrain|>json".into()),
-    })));
-    if !raw.is_empty() {
-        out.push_back(Ok(StreamEvent::ToolCallArgs {
-            index,
-            delta: raw.to_owned(),
-        }));
-    }
-    out.push_back(Ok(StreamEvent::ToolCallEnd(ToolCallEnd {
-        index,
-        id,
-        error: harmony_tools::parse_arguments(raw, None, true).err(),
-        raw: raw.to_owned(),
-        complete: true,
-    })));
-    out.push_back(Ok(StreamEvent::MessageEnd(Stop::Call)));
-}
-
-impl StandardState {
-    fn text(&mut self, channel: Channel, text: &str, channels: Channels, out: &mut Queue) {
-        if self.open.map(|(c, _)| c) != Some(channel) {
-            self.close(Stop::End, out);
-            let shown = channels.contains(channel);
-            self.open = Some((channel, shown));
-            if shown {
-                out.push_back(Ok(StreamEvent::MessageStart(
-                    Header::new(harmony_stream::Role::Assistant).with_channel(channel.as_str()),
-                )));
-            }
-        }
-        if let Some((_, true)) = self.open {
-            out.push_back(Ok(StreamEvent::Delta {
-                channel: Some(channel),
-                text: text.to_owned(),
-            }));
-        }
-    }
-
-    fn close(&mut self, stop: Stop, out: &mut Queue) {
-        if let Some((channel, shown)) = self.open.take() {
-            if shown {
-                // Only a final answer ends with `<|return|>`.
-                let stop = if channel == Channel::Final {
-                    stop
-                } else {
-                    Stop::End
-                };
-                out.push_back(Ok(StreamEvent::MessageEnd(stop)));
-            }
+    fn push(&mut self, event: Result<ChatEvent, Error>) {
+        let pending = &mut self.pending;
+        if let Err(e) = self.engine.chat(event, &mut |e| pending.push_back(Ok(e))) {
+            pending.push_back(Err(e));
         }
     }
 }
@@ -526,39 +308,62 @@ impl Stream for ModeStream {
             if let Some(item) = this.pending.pop_front() {
                 return Poll::Ready(Some(item));
             }
-            if this.finished {
+            if this.engine.is_finished() {
+                // Release the connection as soon as the answer is complete.
+                if let Source::Chat(stream) = &mut this.source {
+                    *stream = None;
+                }
                 return Poll::Ready(None);
             }
-            match &mut this.inner {
-                Inner::Harmony(h) => match h.stream.poll_next_unpin(cx) {
-                    Poll::Ready(Some(Ok(event))) => this.on_generate(event),
-                    Poll::Ready(Some(Err(e))) => {
-                        this.pending.push_back(Err(e));
-                        this.finished = true;
-                    }
-                    Poll::Ready(None) => this.finished = true,
-                    Poll::Pending => return Poll::Pending,
-                },
-                Inner::Standard(s) => {
-                    let Some(stream) = s.stream.as_mut() else {
-                        this.finished = true;
-                        continue;
-                    };
-                    match stream.poll_next_unpin(cx) {
-                        Poll::Ready(Some(event)) => this.on_chat(event),
-                        Poll::Ready(None) => this.finished = true,
+            let pending = &mut this.pending;
+            let mut sink = |e| pending.push_back(Ok(e));
+            match &mut this.source {
+                Source::Generate(stream) => {
+                    match generate_step(&mut this.engine, stream.poll_next_unpin(cx), &mut sink) {
+                        Poll::Ready(Some(e)) => pending.push_back(Err(e)),
+                        Poll::Ready(None) => {}
                         Poll::Pending => return Poll::Pending,
                     }
                 }
-            }
-            if this.finished {
-                // Release the connection as soon as the answer is complete.
-                match &mut this.inner {
-                    Inner::Standard(s) => s.stream = None,
-                    Inner::Harmony(_) => {}
+                Source::Events(stream) => {
+                    match generate_step(&mut this.engine, stream.poll_next_unpin(cx), &mut sink) {
+                        Poll::Ready(Some(e)) => pending.push_back(Err(e)),
+                        Poll::Ready(None) => {}
+                        Poll::Pending => return Poll::Pending,
+                    }
                 }
+                Source::Chat(None) => this.engine.abort(&mut sink),
+                Source::Chat(Some(stream)) => match stream.poll_next_unpin(cx) {
+                    Poll::Ready(Some(event)) => this.push(event),
+                    Poll::Ready(None) => this.engine.abort(&mut sink),
+                    Poll::Pending => return Poll::Pending,
+                },
             }
         }
+    }
+}
+
+/// One polled raw-text event through the engine; `Ready(Some(e))` is the error that
+/// ended the stream.
+fn generate_step(
+    engine: &mut Engine,
+    polled: Poll<Option<Result<GenerateEvent, Error>>>,
+    sink: &mut crate::engine::EventSink<'_>,
+) -> Poll<Option<Error>> {
+    match polled {
+        Poll::Ready(Some(Ok(event))) => {
+            engine.generate(event, sink);
+            Poll::Ready(None)
+        }
+        Poll::Ready(Some(Err(e))) => {
+            engine.abort(sink);
+            Poll::Ready(Some(e))
+        }
+        Poll::Ready(None) => {
+            engine.abort(sink);
+            Poll::Ready(None)
+        }
+        Poll::Pending => Poll::Pending,
     }
 }
 
@@ -568,10 +373,6 @@ fn effort(e: ReasoningEffort) -> harmony_chat::ReasoningEffort {
         ReasoningEffort::Medium => harmony_chat::ReasoningEffort::Medium,
         ReasoningEffort::High => harmony_chat::ReasoningEffort::High,
     }
-}
-
-pub(crate) fn declared_names(tools: &[ChatTool]) -> Vec<String> {
-    tools.iter().map(|t| t.function.name.clone()).collect()
 }
 
 impl OllamaClient {
@@ -622,25 +423,16 @@ impl OllamaClient {
         tools: &[ChatTool],
         mode: ChatMode,
     ) -> Result<ModeStream, Error> {
-        let channels = self.config().channels;
-        let declared = declared_names(tools);
-        match mode {
+        let engine = Engine::new(mode)
+            .with_channels(self.config().channels)
+            .with_tools(tools);
+        let source = match mode {
             ChatMode::Harmony => {
                 let prompt = self.render(messages, tools)?;
-                let stream = self
-                    .generate_raw(&GenerateRequest::new(model, prompt))
-                    .await?;
-                Ok(ModeStream {
-                    inner: Inner::Harmony(Box::new(HarmonyState {
-                        stream,
-                        parser: TextParser::new(),
-                        tools: extractor(&declared),
-                        open: None,
-                    })),
-                    pending: VecDeque::new(),
-                    finished: false,
-                    channels,
-                })
+                Source::Generate(
+                    self.generate_raw(&GenerateRequest::new(model, prompt))
+                        .await?,
+                )
             }
             ChatMode::Standard => {
                 let req = ChatRequest::new(
@@ -656,30 +448,47 @@ impl OllamaClient {
                         .filter_map(|t| serde_json::to_value(t).ok())
                         .collect(),
                 );
-                let (stream, early) = match self.chat_stream(&req).await {
-                    Ok(stream) => (Some(stream), None),
+                match self.chat_stream(&req).await {
+                    Ok(stream) => Source::Chat(Some(stream)),
                     // Ollama answered HTTP 500 before streaming: salvage right away.
-                    Err(e @ Error::ToolCallParse { .. }) => (None, Some(e)),
+                    Err(e @ Error::ToolCallParse { .. }) => {
+                        let mut out = ModeStream {
+                            source: Source::Chat(None),
+                            engine,
+                            pending: VecDeque::new(),
+                        };
+                        out.push(Err(e));
+                        return Ok(out);
+                    }
                     Err(e) => return Err(e),
-                };
-                let mut out = ModeStream {
-                    inner: Inner::Standard(Box::new(StandardState {
-                        stream,
-                        model: model.to_owned(),
-                        declared,
-                        open: None,
-                        calls: 0,
-                    })),
-                    pending: VecDeque::new(),
-                    finished: false,
-                    channels,
-                };
-                if let Some(e) = early {
-                    out.on_chat(Err(e));
                 }
-                Ok(out)
             }
-        }
+        };
+        Ok(ModeStream {
+            source,
+            engine,
+            pending: VecDeque::new(),
+        })
+    }
+
+    /// The prompt harmony mode sends for `messages` and `tools` with this client's
+    /// settings (reasoning effort): for logging and token budgets.
+    ///
+    /// # Errors
+    /// The conversation cannot be rendered ([`Error::Config`]).
+    ///
+    /// ```
+    /// use harmony_chat::{ChatMessage, ChatRole};
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// let prompt = client.harmony_prompt(&[ChatMessage::new(ChatRole::User, "Hi")], &[]).unwrap();
+    /// assert!(prompt.ends_with("<|start|>user<|message|>Hi<|end|><|start|>assistant"));
+    /// ```
+    pub fn harmony_prompt(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+    ) -> Result<String, Error> {
+        self.render(messages, tools)
     }
 
     /// Renders `messages` and `tools` as the harmony prompt for the next assistant turn.

@@ -32,6 +32,7 @@
 
 mod client;
 mod config;
+mod engine;
 mod error;
 mod events;
 mod fast;
@@ -53,6 +54,7 @@ pub use client::{ClientBuilder, OllamaClient};
 pub use config::{
     normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
 };
+pub use engine::{Engine, EventSink};
 pub use error::{parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase};
 pub use events::{ModeStream, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 pub use fragment::Fragment;

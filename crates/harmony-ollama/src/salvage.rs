@@ -18,12 +18,8 @@ use harmony_stream::TextParser;
 use harmony_tools::ToolExtractor;
 
 use crate::config::Channels;
-use crate::error::Error;
-use crate::events::{
-    call_events, extractor, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent, Translate,
-};
-
-type Queue = std::collections::VecDeque<Result<StreamEvent, Error>>;
+use crate::engine::{call_events, extractor, EventSink, Open, Translate};
+use crate::events::{ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 
 /// Markers whose presence means `raw` is harmony text rather than bare arguments.
 const MARKERS: [&str; 5] = [
@@ -40,23 +36,23 @@ pub(crate) fn salvage(
     detail: &str,
     declared: &[String],
     channels: Channels,
-    out: &mut Queue,
+    out: &mut EventSink<'_>,
 ) {
     let note = |kind, call, message: String| {
-        Ok(StreamEvent::ResponseDiagnostic(ResponseDiagnostic::new(
-            kind, call, message,
-        )))
+        StreamEvent::ResponseDiagnostic(ResponseDiagnostic::new(kind, call, message))
     };
     if MARKERS.iter().any(|m| raw.contains(m)) {
-        let before = out.len();
+        // Parsed aside: when no call comes out of it, none of it is reported.
+        let mut events = Vec::new();
         let mut tools: ToolExtractor =
             extractor(declared).with_ids(|i| format!("call_salvaged_{i}"));
         let mut parser = TextParser::new();
-        let mut open = None;
+        let mut open = Open::None;
+        let mut push = |e| events.push(e);
         let mut sink = Translate {
             tools: &mut tools,
             channels,
-            out,
+            out: &mut push,
             open: &mut open,
         };
         parser.feed(raw.as_bytes(), &mut sink);
@@ -65,16 +61,15 @@ pub(crate) fn salvage(
         }
         parser.finish(&mut sink);
         if tools.calls() > 0 {
-            out.push_back(note(
+            events.into_iter().for_each(&mut *out);
+            out(note(
                 ResponseDiagnosticKind::ToolCallSalvaged,
                 Some(0),
                 format!("Ollama could not parse the tool call ({detail}); it was re-read from the harmony text"),
             ));
             return;
         }
-        // Markers but no recipient: keep whatever text was reported, and take the
-        // last message's content as the arguments.
-        out.truncate(before);
+        // Markers but no recipient: take the last message's content as the arguments.
         let args = raw.rsplit("<|message|>").next().unwrap_or(raw);
         let args = args.split("<|").next().unwrap_or(args);
         return bare(args, detail, declared, out);
@@ -83,7 +78,7 @@ pub(crate) fn salvage(
 }
 
 /// `raw` is the arguments alone: the name has to come from the declared tools.
-fn bare(raw: &str, detail: &str, declared: &[String], out: &mut Queue) {
+fn bare(raw: &str, detail: &str, declared: &[String], out: &mut EventSink<'_>) {
     let (name, kind, why) = match declared {
         [only] => (
             only.as_str(),
@@ -106,9 +101,11 @@ fn bare(raw: &str, detail: &str, declared: &[String], out: &mut Queue) {
         ),
     };
     call_events(0, "call_salvaged_0".into(), name, raw, out);
-    let push = |out: &mut Queue, kind, message: String| {
-        out.push_back(Ok(StreamEvent::ResponseDiagnostic(
-            ResponseDiagnostic::new(kind, Some(0), message),
+    let push = |out: &mut EventSink<'_>, kind, message: String| {
+        out(StreamEvent::ResponseDiagnostic(ResponseDiagnostic::new(
+            kind,
+            Some(0),
+            message,
         )))
     };
     if raw.is_empty() {
