@@ -14,6 +14,7 @@ mod ollama;
 mod parse;
 mod render;
 mod replay;
+mod serve;
 mod view;
 
 #[derive(Parser)]
@@ -73,6 +74,31 @@ enum Command {
         /// The message; standard input when omitted.
         prompt: Vec<String>,
     },
+    /// Serve the gateway: OpenAI Chat Completions and Responses, and Ollama's API, over
+    /// gpt-oss on Ollama (raw mode) or an OpenAI-style completions server.
+    Serve {
+        /// Address to listen on (a non-loopback address needs --api-key or --no-auth).
+        #[arg(long, default_value = harmony_server::DEFAULT_LISTEN)]
+        listen: std::net::SocketAddr,
+        /// The upstream's URL (default: OLLAMA_HOST, else http://127.0.0.1:11434).
+        #[arg(long)]
+        upstream: Option<String>,
+        /// What the upstream speaks.
+        #[arg(long, value_enum, default_value_t = UpstreamKind::Ollama)]
+        upstream_kind: UpstreamKind,
+        /// Require `Authorization: Bearer KEY` (default: HARMONY_API_KEY).
+        #[arg(long)]
+        api_key: Option<String>,
+        /// Serve a non-loopback address without a key.
+        #[arg(long)]
+        no_auth: bool,
+        /// How Chat Completions deltas spell reasoning.
+        #[arg(long, value_enum, default_value_t = ReasoningFieldArg::Both)]
+        reasoning_field: ReasoningFieldArg,
+        /// Log prompt and answer text too (off: counts only).
+        #[arg(long)]
+        log_text: bool,
+    },
     /// Render a conversation to token ids or prompt text.
     Render {
         /// `harmony`: openai-harmony's JSON form of a Conversation; `chat`: OpenAI-style
@@ -113,6 +139,26 @@ pub enum Effort {
     Medium,
     /// High.
     High,
+}
+
+/// Upstream protocols of `harmony serve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UpstreamKind {
+    /// Ollama: raw `/api/generate`.
+    Ollama,
+    /// An OpenAI-style `/v1/completions` server (vLLM, SGLang, llama.cpp).
+    OpenaiCompletions,
+}
+
+/// Reasoning spellings of `harmony serve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReasoningFieldArg {
+    /// `reasoning_content` and `reasoning`.
+    Both,
+    /// `reasoning_content` only (llama.cpp, LM Studio, the AI SDK).
+    ReasoningContent,
+    /// `reasoning` only (Ollama, vLLM, OpenRouter).
+    Reasoning,
 }
 
 /// Input shapes of `harmony render`.
@@ -202,6 +248,32 @@ fn main() -> ExitCode {
                 })
             })
         }
+        Command::Serve {
+            listen,
+            upstream,
+            upstream_kind,
+            api_key,
+            no_auth,
+            reasoning_field,
+            log_text,
+        } => serve::run(serve::ServeArgs {
+            listen: Some(listen),
+            upstream,
+            upstream_kind: match upstream_kind {
+                UpstreamKind::Ollama => harmony_server::UpstreamKind::Ollama,
+                UpstreamKind::OpenaiCompletions => harmony_server::UpstreamKind::OpenAiCompletions,
+            },
+            api_key,
+            no_auth,
+            reasoning_field: match reasoning_field {
+                ReasoningFieldArg::Both => harmony_openai::ReasoningField::Both,
+                ReasoningFieldArg::ReasoningContent => {
+                    harmony_openai::ReasoningField::ReasoningContent
+                }
+                ReasoningFieldArg::Reasoning => harmony_openai::ReasoningField::Reasoning,
+            },
+            log_text,
+        }),
         Command::Render {
             input,
             output,

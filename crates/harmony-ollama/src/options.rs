@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::ConfigError;
 
@@ -24,7 +24,8 @@ pub const MAX_NUM_CTX: u32 = 131_072;
 /// );
 /// assert_eq!(serde_json::to_string(&Options::new()).unwrap(), "{}");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Options {
     /// Context window in tokens (1..=131072 for gpt-oss).
