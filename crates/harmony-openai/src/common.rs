@@ -241,8 +241,16 @@ fn schema_format(o: &Map<String, Value>, param: &str) -> Result<ResponseFormat, 
         name: get::<String>(o, "name", &format!("{param}.name"))?
             .unwrap_or_else(|| "response".to_owned()),
         description: get(o, "description", &format!("{param}.description"))?,
-        schema: get::<Value>(o, "schema", &format!("{param}.schema"))?
-            .unwrap_or_else(|| serde_json::json!({"type": "object"})),
+        schema: match get::<Value>(o, "schema", &format!("{param}.schema"))? {
+            None => serde_json::json!({"type": "object"}),
+            Some(s @ Value::Object(_)) => s,
+            Some(other) => {
+                return Err(RequestError::invalid(
+                    format!("{param}.schema"),
+                    format!("expected a JSON Schema object, found {}", kind_of(&other)),
+                ))
+            }
+        },
         strict: get(o, "strict", &format!("{param}.strict"))?.unwrap_or(false),
     })
 }

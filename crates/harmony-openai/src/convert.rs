@@ -3,7 +3,7 @@
 
 use harmony_chat::{
     from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, ChatToolCall, Conversation,
-    ReasoningEffort, ReasoningPolicy, Renderer, Role, SystemContent, TextOptions,
+    ReasoningEffort, ReasoningPolicy, RenderConfig, Renderer, Role, SystemContent, TextOptions,
 };
 
 use crate::chat_request::ChatRequest;
@@ -184,6 +184,18 @@ impl ConvertOptions {
             ..Self::default()
         }
     }
+
+    /// These options with another reasoning policy.
+    ///
+    /// ```
+    /// use harmony_chat::ReasoningPolicy;
+    /// let o = harmony_openai::ConvertOptions::default().with_reasoning(ReasoningPolicy::KeepAll);
+    /// assert_eq!(o.reasoning, ReasoningPolicy::KeepAll);
+    /// ```
+    pub fn with_reasoning(mut self, policy: ReasoningPolicy) -> Self {
+        self.reasoning = policy;
+        self
+    }
 }
 
 /// A request made ready for the model: the harmony conversation, its prompt text, how
@@ -222,6 +234,8 @@ pub struct Prepared {
     pub left_out_tools: Vec<String>,
     /// Sampling settings.
     pub sampling: Sampling,
+    /// How the prompt was rendered (kept for [`prompt_tokens`](Self::prompt_tokens)).
+    render: RenderConfig,
 }
 
 impl Prepared {
@@ -329,7 +343,7 @@ impl Prepared {
     /// assert!(p.prompt_tokens().unwrap() > 10);
     /// ```
     pub fn prompt_tokens(&self) -> Result<usize, RequestError> {
-        Ok(Renderer::new()
+        Ok(Renderer::with_config(self.render)
             .render_conversation_for_completion(&self.conversation, Role::Assistant)?
             .len())
     }
@@ -417,7 +431,12 @@ fn build(
         reasoning: options.reasoning,
     };
     let conversation = from_chat(&messages, tools, &chat_options)?;
-    let rendered = Renderer::new().render_text_for_completion(
+    // The renderer's own drop rule is the format's; any other policy was applied by
+    // from_chat already and must not be undone.
+    let render = RenderConfig {
+        auto_drop_analysis: options.reasoning == ReasoningPolicy::FormatRule,
+    };
+    let rendered = Renderer::with_config(render).render_text_for_completion(
         &conversation,
         Role::Assistant,
         &TextOptions::default(),
@@ -431,6 +450,7 @@ fn build(
         declared_tools: declared,
         left_out_tools: left_out.to_vec(),
         sampling,
+        render,
     })
 }
 
