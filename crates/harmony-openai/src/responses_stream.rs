@@ -470,19 +470,14 @@ impl ResponsesEncoder {
         }
         self.start(out);
         match event {
-            StreamEvent::MessageStart(header) => {
-                if header.is_tool_call() {
-                    self.close(true, out);
-                } else {
-                    let kind = match header.known_channel() {
-                        Some(harmony_stream::Channel::Analysis) => TextKind::Reasoning,
-                        _ => TextKind::Message,
-                    };
-                    self.close(true, out);
-                    self.open_text(kind, out);
-                }
-            }
+            // A message boundary closes the open item; a text item opens at its first
+            // text, so an empty message (a header the upstream stopped after) leaves
+            // no empty item behind.
+            StreamEvent::MessageStart(_) => self.close(true, out),
             StreamEvent::Delta { channel, text } => {
+                if text.is_empty() {
+                    return;
+                }
                 let kind = if *channel == Some(Channel::Analysis) {
                     self.usage.reasoning(text);
                     TextKind::Reasoning
@@ -491,9 +486,6 @@ impl ResponsesEncoder {
                     TextKind::Message
                 };
                 self.ensure_text(kind, out);
-                if text.is_empty() {
-                    return;
-                }
                 let Some(item) = self.open.as_mut() else {
                     return;
                 };
@@ -544,7 +536,9 @@ impl ResponsesEncoder {
                 });
             }
             StreamEvent::ToolCallArgs { index, delta } => {
-                self.usage.piece();
+                if !delta.is_empty() {
+                    self.usage.piece();
+                }
                 let Some(item) = self.open.as_mut() else {
                     return;
                 };

@@ -679,3 +679,81 @@ fn responses_options_echo_the_request() {
     assert_eq!(v["store"], false);
     assert_eq!(v["metadata"], json!({"a": "b"}));
 }
+
+#[test]
+fn empty_messages_leave_no_items() {
+    // A header the upstream stopped right after (the `<|start|>assistant` a stop
+    // sequence leaves) is a message without text: no item, no empty delta.
+    let mut events = text_message(Channel::Final, &["Hi"]);
+    events.push(StreamEvent::MessageStart(Header::new(Role::Assistant)));
+    events.push(StreamEvent::Delta {
+        channel: None,
+        text: String::new(),
+    });
+    events.push(StreamEvent::MessageEnd(Stop::Eof));
+    events.push(done("stop", None));
+    let ev = run_responses(responses_options(), &events);
+    let added = ev
+        .iter()
+        .filter(|(n, _)| n == "response.output_item.added")
+        .count();
+    assert_eq!(added, 1);
+    assert_eq!(
+        ev.last().unwrap().1["response"]["output"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let frames = chat_frames(&run_chat(chat_options(), &events));
+    // role, "Hi", finish, [DONE]
+    assert_eq!(frames.len(), 4);
+}
+
+#[test]
+fn turn_decides_the_continuation() {
+    use harmony_openai::{Prefill, Turn};
+    let observe = |events: &[StreamEvent]| {
+        let mut t = Turn::new();
+        for e in events {
+            t.observe(e);
+        }
+        t
+    };
+    let reasoning = text_message(Channel::Analysis, &["Think."]);
+    let mut called = reasoning.clone();
+    called.extend(call_message(0, "call_a", "f", &["{}"]));
+    let mut answered = reasoning.clone();
+    answered.extend(text_message(Channel::Final, &["{}"]));
+    let mut truncated = reasoning.clone();
+    truncated.push(done("length", None));
+
+    let t = observe(&reasoning);
+    assert!(t.is_empty_turn());
+    assert_eq!(t.continuation(&Prefill::None), Some(Prefill::Final));
+    assert_eq!(t.continuation(&Prefill::Final), None);
+    assert_eq!(
+        t.continuation(&Prefill::FinalJson),
+        Some(Prefill::FinalJson)
+    );
+    assert_eq!(
+        t.continuation(&Prefill::Tool("f".into())),
+        Some(Prefill::Tool("f".into()))
+    );
+
+    let t = observe(&called);
+    assert_eq!(t.calls(), ["f"]);
+    assert_eq!(t.continuation(&Prefill::Tool("f".into())), None);
+    assert_eq!(t.continuation(&Prefill::AnyTool), None);
+    assert_eq!(t.continuation(&Prefill::None), None);
+
+    let t = observe(&answered);
+    assert_eq!(t.continuation(&Prefill::FinalJson), None);
+    assert_eq!(t.continuation(&Prefill::AnyTool), Some(Prefill::AnyTool));
+
+    // A turn cut by the token limit is never continued.
+    let t = observe(&truncated);
+    assert!(t.truncated());
+    assert_eq!(t.continuation(&Prefill::None), None);
+    assert_eq!(t.continuation(&Prefill::AnyTool), None);
+}
