@@ -350,6 +350,21 @@ pub(crate) fn tools_field(
 /// `input_text`, `output_text`, ...); other parts (images, files, audio) are refused,
 /// since gpt-oss reads text only.
 pub(crate) fn content_text(v: &Value, param: &str) -> Result<Option<String>, RequestError> {
+    content_text_with(v, param, false)
+}
+
+/// [`content_text`], but a part that is not text becomes `[<type> omitted]` instead of
+/// an error: for tool outputs, where refusing would break the client's tool loop (an
+/// agent's screenshot tool) and the model is better told something was there.
+pub(crate) fn content_text_lenient(v: &Value, param: &str) -> Result<Option<String>, RequestError> {
+    content_text_with(v, param, true)
+}
+
+fn content_text_with(
+    v: &Value,
+    param: &str,
+    lenient: bool,
+) -> Result<Option<String>, RequestError> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
@@ -377,6 +392,11 @@ pub(crate) fn content_text(v: &Value, param: &str) -> Result<Option<String>, Req
                                 {
                                     text.push_str(&t);
                                 }
+                            }
+                            Some(other) if lenient => {
+                                text.push('[');
+                                text.push_str(other);
+                                text.push_str(" omitted]");
                             }
                             Some(other) => {
                                 return Err(RequestError::invalid(

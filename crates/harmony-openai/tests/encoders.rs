@@ -436,7 +436,7 @@ fn responses_stream_reasoning_and_message_in_order() {
     assert_eq!(ev[8].1["item"], reasoning_item);
     assert_eq!(
         ev[9].1["item"],
-        json!({"id": msg_id, "type": "message", "status": "in_progress", "role": "assistant", "content": []})
+        json!({"id": msg_id, "type": "message", "status": "in_progress", "role": "assistant", "content": [], "phase": "final_answer"})
     );
     assert_eq!(ev[9].1["output_index"], 1);
     assert_eq!(
@@ -450,7 +450,8 @@ fn responses_stream_reasoning_and_message_in_order() {
         json!({"type": "output_text", "text": "Hello there", "annotations": [], "logprobs": []})
     );
     let message_item = json!({"id": msg_id, "type": "message", "status": "completed", "role": "assistant",
-        "content": [{"type": "output_text", "text": "Hello there", "annotations": [], "logprobs": []}]});
+        "content": [{"type": "output_text", "text": "Hello there", "annotations": [], "logprobs": []}],
+        "phase": "final_answer"});
     assert_eq!(ev[15].1["item"], message_item);
 
     let completed = &ev[16].1["response"];
@@ -649,6 +650,7 @@ fn response_object_equals_the_streamed_one() {
     // A preamble (commentary without recipient) is a message item.
     assert_eq!(streamed["output"][1]["type"], "message");
     assert_eq!(streamed["output"][1]["content"][0]["text"], "Let me check.");
+    assert_eq!(streamed["output"][1]["phase"], "commentary");
     assert_eq!(streamed["output"][2]["type"], "function_call");
 }
 

@@ -589,3 +589,36 @@ fn prompt_tokens_count_the_rendered_prompt() {
     assert_eq!(renderer.decode(&ids).as_deref(), Some(p.prompt.as_str()));
     assert_eq!(p.prompt_tokens().unwrap(), ids.len());
 }
+
+#[test]
+fn tool_outputs_with_images_are_not_refused() {
+    let req = responses(
+        r#"{"model": "m", "input": [
+            {"type": "function_call", "call_id": "c", "name": "screenshot", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": [
+                {"type": "input_text", "text": "Screen: "},
+                {"type": "input_image", "image_url": "data:image/png;base64,AAAA"}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        req.input[1],
+        InputItem::FunctionCallOutput {
+            call_id: "c".into(),
+            output: "Screen: [input_image omitted]".into()
+        }
+    );
+    let req = chat(
+        r#"{"model": "m", "messages": [{"role": "tool", "tool_call_id": "c", "name": "shot",
+            "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        req.messages[0].content.as_deref(),
+        Some("[image_url omitted]")
+    );
+    // A user's image is still refused: the model would answer without seeing it.
+    assert!(responses(
+        r#"{"model": "m", "input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}"#
+    )
+    .is_err());
+}
