@@ -310,6 +310,18 @@ pub(crate) fn tool_entry(v: &Value, param: &str) -> Result<ToolEntry, RequestErr
         _ => (o, param.to_owned()),
     };
     let name: String = require(f, "name", &format!("{fparam}.name"))?;
+    // The name goes into the `to=functions.NAME` header (and a prefill, verbatim): a
+    // space ends the recipient, marker text would forge tokens.
+    if name.is_empty()
+        || name.contains("<|")
+        || name.contains("|>")
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(RequestError::invalid(
+            format!("{fparam}.name"),
+            format!("`{name}` is not a usable function name (no spaces, control characters or `<|`/`|>`)"),
+        ));
+    }
     Ok(ToolEntry::Function(harmony_chat::ChatTool {
         kind: "function".to_owned(),
         function: harmony_chat::ChatFunction {

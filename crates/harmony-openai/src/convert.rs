@@ -299,6 +299,11 @@ impl Prepared {
         req: &ResponsesRequest,
         options: &ConvertOptions,
     ) -> Result<Self, RequestError> {
+        let conversation_error = |e: RequestError| match e {
+            // The conversation comes from `input` here, not `messages`.
+            RequestError::Conversation(e) => RequestError::invalid("input", e),
+            other => other,
+        };
         build(
             &req.model,
             responses_messages(req),
@@ -315,6 +320,7 @@ impl Prepared {
             },
             options,
         )
+        .map_err(conversation_error)
     }
 
     /// The prompt of the first request. Prefills are applied after the model's own
