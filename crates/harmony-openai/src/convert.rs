@@ -18,7 +18,7 @@ use crate::responses_request::{InputItem, ResponsesRequest};
 /// about to answer instead of calling, or answered without the JSON header) the
 /// prompt is continued with [`Prefill::continue_prompt`]. If the model already did
 /// what was asked (called the tool, wrote the JSON header), nothing is continued;
-/// [`Turn::continuation`](crate::Turn::continuation) makes that decision.
+/// [`Turn::continuation`](crate::TurnOutcome::continuation) makes that decision.
 ///
 /// ```
 /// use harmony_openai::Prefill;

@@ -8,7 +8,7 @@
 //!   wrong type is a [`RequestError`] naming it, which becomes a 400 [`ApiError`].
 //! - **Conversion**: [`Prepared`] turns either request into a harmony conversation and
 //!   its prompt text, with the [`Prefill`] decision (named / required tool, JSON
-//!   answer) and the tools left out (hosted, namespace, custom); [`Turn`] says after
+//!   answer) and the tools left out (hosted, namespace, custom); [`TurnOutcome`] says after
 //!   the first request whether to continue with a prefill.
 //!   [`encode_reasoning`] / [`decode_reasoning`] carry reasoning through
 //!   `encrypted_content`.
@@ -55,5 +55,5 @@ pub use error::{ApiError, ErrorType, RequestError};
 pub use ids::{unix_now, IdGen};
 pub use responses_request::{InputItem, ResponsesRequest, INCLUDE_ENCRYPTED_REASONING};
 pub use responses_stream::{ResponseBuilder, ResponsesEncoder, ResponsesOptions};
-pub use turn::Turn;
+pub use turn::TurnOutcome;
 pub use usage::Usage;

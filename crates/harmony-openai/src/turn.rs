@@ -9,7 +9,7 @@ use crate::convert::Prefill;
 /// the prompt must be continued.
 ///
 /// The flow a server runs: generate with [`Prefill::first_stops`]; feed every event to
-/// the client's encoder and to a `Turn` (the first request's `Done` excepted when a
+/// the client's encoder and to a `TurnOutcome` (the first request's `Done` excepted when a
 /// continuation follows); at `Done`, [`continuation`](Self::continuation) gives the
 /// prefill to continue with, if any: the forced call was not made, the JSON answer
 /// was not started, or the turn was reasoning only. Then generate once more from
@@ -18,9 +18,9 @@ use crate::convert::Prefill;
 ///
 /// ```
 /// use harmony_ollama::{Channel, StreamEvent};
-/// use harmony_openai::{Prefill, Turn};
+/// use harmony_openai::{Prefill, TurnOutcome};
 ///
-/// let mut turn = Turn::new();
+/// let mut turn = TurnOutcome::new();
 /// turn.observe(&StreamEvent::Delta { channel: Some(Channel::Analysis), text: "Hmm.".into() });
 /// turn.observe(&StreamEvent::Done(Default::default()));
 /// // Reasoning only: continue once with a final-channel header.
@@ -30,18 +30,18 @@ use crate::convert::Prefill;
 /// assert_eq!(turn.continuation(&Prefill::Tool("f".into())), Some(Prefill::Tool("f".into())));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Turn {
+pub struct TurnOutcome {
     reasoning: bool,
     answer: bool,
     calls: Vec<String>,
     truncated: bool,
 }
 
-impl Turn {
+impl TurnOutcome {
     /// A turn that saw nothing yet.
     ///
     /// ```
-    /// assert!(harmony_openai::Turn::new().calls().is_empty());
+    /// assert!(harmony_openai::TurnOutcome::new().calls().is_empty());
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -51,7 +51,7 @@ impl Turn {
     ///
     /// ```
     /// use harmony_ollama::StreamEvent;
-    /// let mut t = harmony_openai::Turn::new();
+    /// let mut t = harmony_openai::TurnOutcome::new();
     /// t.observe(&StreamEvent::Delta { channel: None, text: "Hi".into() });
     /// assert!(t.answered());
     /// ```
@@ -73,7 +73,7 @@ impl Turn {
     /// Whether visible text (final, preamble, channel-less) was written.
     ///
     /// ```
-    /// assert!(!harmony_openai::Turn::new().answered());
+    /// assert!(!harmony_openai::TurnOutcome::new().answered());
     /// ```
     pub fn answered(&self) -> bool {
         self.answer
@@ -82,7 +82,7 @@ impl Turn {
     /// The names of the functions called, in order.
     ///
     /// ```
-    /// assert!(harmony_openai::Turn::new().calls().is_empty());
+    /// assert!(harmony_openai::TurnOutcome::new().calls().is_empty());
     /// ```
     pub fn calls(&self) -> &[String] {
         &self.calls
@@ -91,7 +91,7 @@ impl Turn {
     /// Whether the upstream hit its token limit (never continued: the budget is spent).
     ///
     /// ```
-    /// assert!(!harmony_openai::Turn::new().truncated());
+    /// assert!(!harmony_openai::TurnOutcome::new().truncated());
     /// ```
     pub fn truncated(&self) -> bool {
         self.truncated
@@ -100,7 +100,7 @@ impl Turn {
     /// Reasoning, and neither an answer nor a call.
     ///
     /// ```
-    /// assert!(!harmony_openai::Turn::new().is_empty_turn());
+    /// assert!(!harmony_openai::TurnOutcome::new().is_empty_turn());
     /// ```
     pub fn is_empty_turn(&self) -> bool {
         self.reasoning && !self.answer && self.calls.is_empty()
@@ -111,11 +111,11 @@ impl Turn {
     ///
     /// ```
     /// use harmony_ollama::StreamEvent;
-    /// use harmony_openai::{Prefill, Turn};
-    /// let mut t = Turn::new();
+    /// use harmony_openai::{Prefill, TurnOutcome};
+    /// let mut t = TurnOutcome::new();
     /// t.observe(&StreamEvent::Delta { channel: None, text: "{\"a\":1}".into() });
     /// assert_eq!(t.continuation(&Prefill::FinalJson), None);
-    /// assert_eq!(Turn::new().continuation(&Prefill::AnyTool), Some(Prefill::AnyTool));
+    /// assert_eq!(TurnOutcome::new().continuation(&Prefill::AnyTool), Some(Prefill::AnyTool));
     /// ```
     pub fn continuation(&self, prefill: &Prefill) -> Option<Prefill> {
         if self.truncated {

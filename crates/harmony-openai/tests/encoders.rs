@@ -714,9 +714,9 @@ fn empty_messages_leave_no_items() {
 
 #[test]
 fn turn_decides_the_continuation() {
-    use harmony_openai::{Prefill, Turn};
+    use harmony_openai::{Prefill, TurnOutcome};
     let observe = |events: &[StreamEvent]| {
-        let mut t = Turn::new();
+        let mut t = TurnOutcome::new();
         for e in events {
             t.observe(e);
         }
