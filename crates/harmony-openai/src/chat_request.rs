@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use harmony_chat::{ChatMessage, ChatRole, ChatTool, ChatToolCall, ReasoningEffort};
 
 use crate::common::{
-    content_text, effort_field, format_value, get, kind_of, parse_object, require, stop_field,
-    tool_choice_field, tools_field, ResponseFormat, ToolChoice,
+    content_text, content_text_lenient, effort_field, format_value, get, kind_of, parse_object,
+    require, stop_field, tool_choice_field, tools_field, ResponseFormat, ToolChoice,
 };
 use crate::error::RequestError;
 
@@ -262,6 +262,8 @@ fn chat_message(v: &Value, param: &str) -> Result<ChatMessage, RequestError> {
     let role = role(&role_name, &format!("{param}.role"))?;
     let content = match o.get("content") {
         None => None,
+        // A tool's output is not refused for an image in it: the tool loop goes on.
+        Some(c) if role == ChatRole::Tool => content_text_lenient(c, &format!("{param}.content"))?,
         Some(c) => content_text(c, &format!("{param}.content"))?,
     };
     let tool_calls = match o.get("tool_calls") {

@@ -432,7 +432,7 @@ impl ChatCompletionBuilder {
     /// ```
     pub fn event(&mut self, event: &StreamEvent) {
         match event {
-            StreamEvent::Delta { channel, text } => {
+            StreamEvent::Delta { channel, text } if !text.is_empty() => {
                 let slot = if is_reasoning(*channel) {
                     self.usage.reasoning(text);
                     &mut self.reasoning
@@ -452,7 +452,7 @@ impl ChatCompletionBuilder {
                     arguments: String::new(),
                 });
             }
-            StreamEvent::ToolCallArgs { index, delta } => {
+            StreamEvent::ToolCallArgs { index, delta } if !delta.is_empty() => {
                 self.usage.piece();
                 if let Some(c) = self.calls.iter_mut().find(|c| c.index == *index) {
                     c.arguments.push_str(delta);

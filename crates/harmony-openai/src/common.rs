@@ -241,8 +241,16 @@ fn schema_format(o: &Map<String, Value>, param: &str) -> Result<ResponseFormat, 
         name: get::<String>(o, "name", &format!("{param}.name"))?
             .unwrap_or_else(|| "response".to_owned()),
         description: get(o, "description", &format!("{param}.description"))?,
-        schema: get::<Value>(o, "schema", &format!("{param}.schema"))?
-            .unwrap_or_else(|| serde_json::json!({"type": "object"})),
+        schema: match get::<Value>(o, "schema", &format!("{param}.schema"))? {
+            None => serde_json::json!({"type": "object"}),
+            Some(s @ Value::Object(_)) => s,
+            Some(other) => {
+                return Err(RequestError::invalid(
+                    format!("{param}.schema"),
+                    format!("expected a JSON Schema object, found {}", kind_of(&other)),
+                ))
+            }
+        },
         strict: get(o, "strict", &format!("{param}.strict"))?.unwrap_or(false),
     })
 }
@@ -302,6 +310,18 @@ pub(crate) fn tool_entry(v: &Value, param: &str) -> Result<ToolEntry, RequestErr
         _ => (o, param.to_owned()),
     };
     let name: String = require(f, "name", &format!("{fparam}.name"))?;
+    // The name goes into the `to=functions.NAME` header (and a prefill, verbatim): a
+    // space ends the recipient, marker text would forge tokens.
+    if name.is_empty()
+        || name.contains("<|")
+        || name.contains("|>")
+        || name.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(RequestError::invalid(
+            format!("{fparam}.name"),
+            format!("`{name}` is not a usable function name (no spaces, control characters or `<|`/`|>`)"),
+        ));
+    }
     Ok(ToolEntry::Function(harmony_chat::ChatTool {
         kind: "function".to_owned(),
         function: harmony_chat::ChatFunction {
@@ -342,6 +362,21 @@ pub(crate) fn tools_field(
 /// `input_text`, `output_text`, ...); other parts (images, files, audio) are refused,
 /// since gpt-oss reads text only.
 pub(crate) fn content_text(v: &Value, param: &str) -> Result<Option<String>, RequestError> {
+    content_text_with(v, param, false)
+}
+
+/// [`content_text`], but a part that is not text becomes `[<type> omitted]` instead of
+/// an error: for tool outputs, where refusing would break the client's tool loop (an
+/// agent's screenshot tool) and the model is better told something was there.
+pub(crate) fn content_text_lenient(v: &Value, param: &str) -> Result<Option<String>, RequestError> {
+    content_text_with(v, param, true)
+}
+
+fn content_text_with(
+    v: &Value,
+    param: &str,
+    lenient: bool,
+) -> Result<Option<String>, RequestError> {
     match v {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
@@ -369,6 +404,11 @@ pub(crate) fn content_text(v: &Value, param: &str) -> Result<Option<String>, Req
                                 {
                                     text.push_str(&t);
                                 }
+                            }
+                            Some(other) if lenient => {
+                                text.push('[');
+                                text.push_str(other);
+                                text.push_str(" omitted]");
                             }
                             Some(other) => {
                                 return Err(RequestError::invalid(

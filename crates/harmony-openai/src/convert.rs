@@ -3,7 +3,7 @@
 
 use harmony_chat::{
     from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, ChatToolCall, Conversation,
-    ReasoningEffort, ReasoningPolicy, Renderer, Role, SystemContent, TextOptions,
+    ReasoningEffort, ReasoningPolicy, RenderConfig, Renderer, Role, SystemContent, TextOptions,
 };
 
 use crate::chat_request::ChatRequest;
@@ -17,7 +17,8 @@ use crate::responses_request::{InputItem, ResponsesRequest};
 /// [`REASONING_STOP`] as a stop sequence, and when the model stops there (it was
 /// about to answer instead of calling, or answered without the JSON header) the
 /// prompt is continued with [`Prefill::continue_prompt`]. If the model already did
-/// what was asked (called the tool, wrote the JSON header), nothing is continued.
+/// what was asked (called the tool, wrote the JSON header), nothing is continued;
+/// [`Turn::continuation`](crate::TurnOutcome::continuation) makes that decision.
 ///
 /// ```
 /// use harmony_openai::Prefill;
@@ -184,6 +185,18 @@ impl ConvertOptions {
             ..Self::default()
         }
     }
+
+    /// These options with another reasoning policy.
+    ///
+    /// ```
+    /// use harmony_chat::ReasoningPolicy;
+    /// let o = harmony_openai::ConvertOptions::default().with_reasoning(ReasoningPolicy::KeepAll);
+    /// assert_eq!(o.reasoning, ReasoningPolicy::KeepAll);
+    /// ```
+    pub fn with_reasoning(mut self, policy: ReasoningPolicy) -> Self {
+        self.reasoning = policy;
+        self
+    }
 }
 
 /// A request made ready for the model: the harmony conversation, its prompt text, how
@@ -222,6 +235,8 @@ pub struct Prepared {
     pub left_out_tools: Vec<String>,
     /// Sampling settings.
     pub sampling: Sampling,
+    /// How the prompt was rendered (kept for [`prompt_tokens`](Self::prompt_tokens)).
+    render: RenderConfig,
 }
 
 impl Prepared {
@@ -284,6 +299,11 @@ impl Prepared {
         req: &ResponsesRequest,
         options: &ConvertOptions,
     ) -> Result<Self, RequestError> {
+        let conversation_error = |e: RequestError| match e {
+            // The conversation comes from `input` here, not `messages`.
+            RequestError::Conversation(e) => RequestError::invalid("input", e),
+            other => other,
+        };
         build(
             &req.model,
             responses_messages(req),
@@ -300,6 +320,7 @@ impl Prepared {
             },
             options,
         )
+        .map_err(conversation_error)
     }
 
     /// The prompt of the first request. Prefills are applied after the model's own
@@ -329,7 +350,7 @@ impl Prepared {
     /// assert!(p.prompt_tokens().unwrap() > 10);
     /// ```
     pub fn prompt_tokens(&self) -> Result<usize, RequestError> {
-        Ok(Renderer::new()
+        Ok(Renderer::with_config(self.render)
             .render_conversation_for_completion(&self.conversation, Role::Assistant)?
             .len())
     }
@@ -417,7 +438,12 @@ fn build(
         reasoning: options.reasoning,
     };
     let conversation = from_chat(&messages, tools, &chat_options)?;
-    let rendered = Renderer::new().render_text_for_completion(
+    // The renderer's own drop rule is the format's; any other policy was applied by
+    // from_chat already and must not be undone.
+    let render = RenderConfig {
+        auto_drop_analysis: options.reasoning == ReasoningPolicy::FormatRule,
+    };
+    let rendered = Renderer::with_config(render).render_text_for_completion(
         &conversation,
         Role::Assistant,
         &TextOptions::default(),
@@ -431,6 +457,7 @@ fn build(
         declared_tools: declared,
         left_out_tools: left_out.to_vec(),
         sampling,
+        render,
     })
 }
 

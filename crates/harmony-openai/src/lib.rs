@@ -8,7 +8,8 @@
 //!   wrong type is a [`RequestError`] naming it, which becomes a 400 [`ApiError`].
 //! - **Conversion**: [`Prepared`] turns either request into a harmony conversation and
 //!   its prompt text, with the [`Prefill`] decision (named / required tool, JSON
-//!   answer) and the tools left out (hosted, namespace, custom).
+//!   answer) and the tools left out (hosted, namespace, custom); [`TurnOutcome`] says after
+//!   the first request whether to continue with a prefill.
 //!   [`encode_reasoning`] / [`decode_reasoning`] carry reasoning through
 //!   `encrypted_content`.
 //! - **Encoders**: harmony-ollama's [`StreamEvent`](harmony_ollama::StreamEvent)s in,
@@ -42,6 +43,7 @@ mod error;
 mod ids;
 mod responses_request;
 mod responses_stream;
+mod turn;
 mod usage;
 
 pub use chat_request::ChatRequest;
@@ -53,4 +55,5 @@ pub use error::{ApiError, ErrorType, RequestError};
 pub use ids::{unix_now, IdGen};
 pub use responses_request::{InputItem, ResponsesRequest, INCLUDE_ENCRYPTED_REASONING};
 pub use responses_stream::{ResponseBuilder, ResponsesEncoder, ResponsesOptions};
+pub use turn::TurnOutcome;
 pub use usage::Usage;

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use harmony_chat::{ChatRole, ChatTool, ReasoningEffort};
 
 use crate::common::{
-    content_text, effort_field, format_value, get, kind_of, parse_object, require,
-    tool_choice_field, tools_field, ResponseFormat, ToolChoice,
+    content_text, content_text_lenient, effort_field, format_value, get, kind_of, parse_object,
+    require, tool_choice_field, tools_field, ResponseFormat, ToolChoice,
 };
 use crate::encrypted::decode_reasoning;
 use crate::error::RequestError;
@@ -53,7 +53,8 @@ pub enum InputItem {
     FunctionCallOutput {
         /// The call it answers.
         call_id: String,
-        /// The output text (text parts joined).
+        /// The output text (text parts joined; a part that is not text, such as an
+        /// image, is written `[input_image omitted]`).
         output: String,
     },
 }
@@ -328,7 +329,7 @@ fn input_item(v: &Value, param: &str) -> Result<Result<InputItem, String>, Reque
             output: match o.get("output") {
                 None | Some(Value::Null) => String::new(),
                 Some(v @ (Value::String(_) | Value::Array(_))) => {
-                    content_text(v, &p("output"))?.unwrap_or_default()
+                    content_text_lenient(v, &p("output"))?.unwrap_or_default()
                 }
                 // Any other JSON is passed on as its JSON text.
                 Some(other) => other.to_string(),

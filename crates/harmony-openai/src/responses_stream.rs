@@ -145,7 +145,20 @@ impl ResponsesOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TextKind {
     Reasoning,
+    /// A final answer (or channel-less text): `phase: "final_answer"`.
     Message,
+    /// A preamble (commentary without recipient): a message item with
+    /// `phase: "commentary"`, the field newer clients (Codex) read to tell the two apart.
+    Preamble,
+}
+
+impl TextKind {
+    fn phase(self) -> &'static str {
+        match self {
+            TextKind::Preamble => "commentary",
+            _ => "final_answer",
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -347,9 +360,10 @@ impl ResponsesEncoder {
                 }
                 item
             }
-            TextKind::Message => json!({
+            TextKind::Message | TextKind::Preamble => json!({
                 "id": id, "type": "message", "status": status, "role": "assistant",
                 "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+                "phase": kind.phase(),
             }),
         }
     }
@@ -357,7 +371,7 @@ impl ResponsesEncoder {
     fn part(kind: TextKind, text: &str) -> Value {
         match kind {
             TextKind::Reasoning => json!({"type": "reasoning_text", "text": text}),
-            TextKind::Message => {
+            TextKind::Message | TextKind::Preamble => {
                 json!({"type": "output_text", "text": text, "annotations": [], "logprobs": []})
             }
         }
@@ -366,15 +380,15 @@ impl ResponsesEncoder {
     fn open_text(&mut self, kind: TextKind, out: &mut Vec<u8>) {
         let prefix = match kind {
             TextKind::Reasoning => "rs_",
-            TextKind::Message => "msg_",
+            TextKind::Message | TextKind::Preamble => "msg_",
         };
         let id = self.options.ids.next(prefix);
         let output_index = self.output.len();
         let item = match kind {
             TextKind::Reasoning => json!({"id": id, "type": "reasoning", "summary": []}),
-            TextKind::Message => json!({
+            TextKind::Message | TextKind::Preamble => json!({
                 "id": id, "type": "message", "status": "in_progress",
-                "role": "assistant", "content": [],
+                "role": "assistant", "content": [], "phase": kind.phase(),
             }),
         };
         self.frame(
@@ -408,11 +422,11 @@ impl ResponsesEncoder {
             OpenKind::Text(kind) => {
                 let done = match kind {
                     TextKind::Reasoning => "response.reasoning_text.done",
-                    TextKind::Message => "response.output_text.done",
+                    TextKind::Message | TextKind::Preamble => "response.output_text.done",
                 };
                 let mut fields = json!({"item_id": item.id, "output_index": oi,
                                         "content_index": 0, "text": item.text});
-                if *kind == TextKind::Message {
+                if *kind != TextKind::Reasoning {
                     fields["logprobs"] = json!([]);
                 }
                 self.frame(done, fields, out);
@@ -470,30 +484,29 @@ impl ResponsesEncoder {
         }
         self.start(out);
         match event {
-            StreamEvent::MessageStart(header) => {
-                if header.is_tool_call() {
-                    self.close(true, out);
-                } else {
-                    let kind = match header.known_channel() {
-                        Some(harmony_stream::Channel::Analysis) => TextKind::Reasoning,
-                        _ => TextKind::Message,
-                    };
-                    self.close(true, out);
-                    self.open_text(kind, out);
-                }
-            }
+            // A message boundary closes the open item; a text item opens at its first
+            // text, so an empty message (a header the upstream stopped after) leaves
+            // no empty item behind.
+            StreamEvent::MessageStart(_) => self.close(true, out),
             StreamEvent::Delta { channel, text } => {
-                let kind = if *channel == Some(Channel::Analysis) {
-                    self.usage.reasoning(text);
-                    TextKind::Reasoning
-                } else {
-                    self.usage.piece();
-                    TextKind::Message
-                };
-                self.ensure_text(kind, out);
                 if text.is_empty() {
                     return;
                 }
+                let kind = match channel {
+                    Some(Channel::Analysis) => {
+                        self.usage.reasoning(text);
+                        TextKind::Reasoning
+                    }
+                    Some(Channel::Commentary) => {
+                        self.usage.piece();
+                        TextKind::Preamble
+                    }
+                    _ => {
+                        self.usage.piece();
+                        TextKind::Message
+                    }
+                };
+                self.ensure_text(kind, out);
                 let Some(item) = self.open.as_mut() else {
                     return;
                 };
@@ -501,7 +514,7 @@ impl ResponsesEncoder {
                 let (id, oi) = (std::mem::take(&mut item.id), item.output_index);
                 let frame = match kind {
                     TextKind::Reasoning => "response.reasoning_text.delta",
-                    TextKind::Message => "response.output_text.delta",
+                    TextKind::Message | TextKind::Preamble => "response.output_text.delta",
                 };
                 self.delta_frame(frame, &id, oi, true, text, out);
                 if let Some(item) = self.open.as_mut() {
@@ -544,7 +557,9 @@ impl ResponsesEncoder {
                 });
             }
             StreamEvent::ToolCallArgs { index, delta } => {
-                self.usage.piece();
+                if !delta.is_empty() {
+                    self.usage.piece();
+                }
                 let Some(item) = self.open.as_mut() else {
                     return;
                 };
