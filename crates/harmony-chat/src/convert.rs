@@ -35,6 +35,7 @@ use crate::error::RenderError;
 use crate::model::{
     Author, Content, Conversation, DeveloperContent, Message, Role, SystemContent, ToolDescription,
 };
+use crate::names::check_name;
 
 /// A chat message in OpenAI's shape (also Ollama's: `thinking` is read as `reasoning`,
 /// and tool-call arguments may be a JSON object instead of a string).
@@ -347,6 +348,11 @@ pub fn from_chat(
     tools: &[ChatTool],
     options: &ChatOptions,
 ) -> Result<Conversation, RenderError> {
+    // Names that reach a header or the tool namespace are checked here, where the error
+    // can name the chat field (the renderer checks the harmony fields again).
+    for (k, tool) in tools.iter().enumerate() {
+        check_name(&tool.function.name, || format!("tools[{k}].function.name"))?;
+    }
     let mut out = vec![Message::from_role_and_content(
         Role::System,
         options.system.clone(),
@@ -390,7 +396,10 @@ pub fn from_chat(
             ChatRole::System | ChatRole::Developer => {}
             ChatRole::User => {
                 let author = match &m.name {
-                    Some(name) => Author::new(Role::User, name.clone()),
+                    Some(name) => {
+                        check_name(name, || format!("messages[{index}].name"))?;
+                        Author::new(Role::User, name.clone())
+                    }
                     None => Author::from(Role::User),
                 };
                 out.push(Message::from_author_and_content(
@@ -427,7 +436,10 @@ pub fn from_chat(
                             .with_channel("commentary"),
                     );
                 }
-                for call in &m.tool_calls {
+                for (k, call) in m.tool_calls.iter().enumerate() {
+                    check_name(&call.function.name, || {
+                        format!("messages[{index}].tool_calls[{k}].function.name")
+                    })?;
                     out.push(
                         Message::from_role_and_content(
                             Role::Assistant,
@@ -441,6 +453,9 @@ pub fn from_chat(
                 }
             }
             ChatRole::Tool => {
+                if let Some(name) = &m.name {
+                    check_name(name, || format!("messages[{index}].name"))?;
+                }
                 let by_id = m
                     .tool_call_id
                     .as_ref()

@@ -57,6 +57,20 @@ pub enum RenderError {
         /// The `tool_call_id`, or empty when none was given.
         id: String,
     },
+    /// A name that would be written into a message header or the tool namespace (an
+    /// author, recipient, channel, content type, tool or namespace name) is not a name:
+    /// written as given, a space or ` to=` would add a recipient to the header and a line
+    /// break would declare new tools (see [`is_valid_name`](crate::is_valid_name) for the
+    /// rule and the policy).
+    #[error("{field}: {} is not a valid name ({expected})", crate::names::shown(.value))]
+    InvalidName {
+        /// Where the name is, e.g. `messages[3].tool_calls[0].function.name`.
+        field: String,
+        /// The offending value, as given.
+        value: String,
+        /// The rule it breaks.
+        expected: &'static str,
+    },
 }
 
 impl RenderError {

@@ -39,6 +39,7 @@ mod convert;
 mod error;
 mod json;
 mod model;
+mod names;
 mod render;
 mod safety;
 mod schema;
@@ -57,6 +58,7 @@ pub use model::{
     Author, ChannelConfig, Content, Conversation, DeveloperContent, Message, ReasoningEffort, Role,
     SystemContent, ToolDescription, ToolNamespaceConfig,
 };
+pub use names::{is_valid_content_type, is_valid_name};
 pub use render::{RenderConfig, RenderOptions, Renderer, TextOptions, TextRender};
 pub use safety::{neutralise_markers, restore_markers, Diagnostic, MARKER_BREAK};
 pub use tokenizer::{Rank, SpecialToken};

@@ -7,7 +7,8 @@
 //! it is because the reference (and so the model's training data) does it that way.
 
 use crate::error::RenderError;
-use crate::model::{Content, DeveloperContent, Message, Role, SystemContent};
+use crate::model::{Content, DeveloperContent, Message, Role, SystemContent, ToolNamespaceConfig};
+use crate::names::{check_content_type, check_name, key_path};
 use crate::safety::{count_marker_sites, neutralise_markers, Diagnostic};
 use crate::schema::tools_section;
 use crate::tokenizer::{Rank, SpecialToken, Vocab};
@@ -579,6 +580,7 @@ pub(crate) fn message_into<S: Sink>(
             });
         }
     }
+    check_names(index, message)?;
     sink.begin_message(index, role);
     sink.special(SpecialToken::Start);
     match (&message.author.name, role) {
@@ -625,6 +627,51 @@ pub(crate) fn message_into<S: Sink>(
         sink.special(SpecialToken::Call);
     } else {
         sink.special(SpecialToken::End);
+    }
+    Ok(())
+}
+
+/// Every name of `message` that reaches its header or a tool namespace is a name (see
+/// `names.rs` for the rule and the policy: reject, naming the field).
+fn check_names(index: usize, message: &Message) -> Result<(), RenderError> {
+    let at = |what: &str| format!("messages[{index}].{what}");
+    if let Some(name) = &message.author.name {
+        check_name(name, || at("name"))?;
+    }
+    if let Some(recipient) = &message.recipient {
+        check_name(recipient, || at("recipient"))?;
+    }
+    if let Some(channel) = &message.channel {
+        check_name(channel, || at("channel"))?;
+    }
+    if let Some(content_type) = &message.content_type {
+        check_content_type(content_type, || at("content_type"))?;
+    }
+    for (j, content) in message.content.iter().enumerate() {
+        let (tools, channels) = match content {
+            Content::SystemContent(sys) => (
+                sys.tools.as_ref(),
+                sys.channel_config.as_ref().map(|c| &c.valid_channels),
+            ),
+            Content::DeveloperContent(dev) => (dev.tools.as_ref(), None),
+            Content::Text { .. } => continue,
+        };
+        for (key, ns) in tools.into_iter().flatten() {
+            check_namespace(ns, || at(&format!("content[{j}].tools{}", key_path(key))))?;
+        }
+        for (k, channel) in channels.into_iter().flatten().enumerate() {
+            check_name(channel, || {
+                at(&format!("content[{j}].channel_config.valid_channels[{k}]"))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn check_namespace(ns: &ToolNamespaceConfig, path: impl Fn() -> String) -> Result<(), RenderError> {
+    check_name(&ns.name, || format!("{}.name", path()))?;
+    for (k, tool) in ns.tools.iter().enumerate() {
+        check_name(&tool.name, || format!("{}.tools[{k}].name", path()))?;
     }
     Ok(())
 }

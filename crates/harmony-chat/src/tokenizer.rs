@@ -4,9 +4,17 @@
 //! the reference uses for every piece of text), but splits text with the `regex` crate's
 //! DFA instead of `fancy-regex`'s backtracking VM. The o200k split pattern has one
 //! construct the `regex` crate lacks, the look-ahead in `\s+(?!\S)`; it is applied by hand
-//! in [`Vocab::encode_into`]. Merging of split pieces is delegated to
-//! `tiktoken_rs::byte_pair_split`, so the BPE itself is tiktoken's own code.
+//! in [`Vocab::encode_into`].
+//!
+//! Merging: short pieces (the vast majority) go to `tiktoken_rs::byte_pair_split`, whose
+//! linear scan for the lowest-ranked pair is quadratic in the piece's length but fastest
+//! on a few dozen bytes. A long piece (one pre-token of a long run: 1 MB of `a` or of
+//! spaces is one piece) would take minutes that way, so from [`LARGE_PIECE`] bytes on the
+//! merge runs over a linked list of parts with a min-heap of candidate merges
+//! ([`Vocab::merge_large`]): O(n log n), same result (see its docs for why).
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -219,13 +227,111 @@ impl Vocab {
         }
         // Not a single token: a piece of one byte always is, so `piece.len() > 1` here,
         // which `byte_pair_split` requires.
+        if piece.len() >= LARGE_PIECE && u32::try_from(piece.len()).is_ok() {
+            self.merge_large(piece, out);
+            return;
+        }
         for part in tiktoken_rs::byte_pair_split(piece, &self.ranks) {
             if let Some(&rank) = self.ranks.get(part) {
                 out.push(rank);
             }
         }
     }
+
+    /// The rank of a byte sequence, if it is one token.
+    #[inline]
+    fn rank_of(&self, bytes: &[u8]) -> Option<Rank> {
+        if bytes.len() <= 7 {
+            self.small.get(&small_key(bytes)).copied()
+        } else {
+            self.ranks.get(bytes).copied()
+        }
+    }
+
+    /// Byte-pair merging of one long piece in O(n log n); appends the ids to `out`.
+    ///
+    /// BPE repeatedly merges the adjacent pair of parts whose concatenation has the lowest
+    /// rank, the leftmost one on a tie (equal ranks mean equal bytes, e.g. `aa` twice in
+    /// `aaaa`), until no adjacent pair is a token. tiktoken finds that pair by scanning
+    /// every part after every merge. Here the parts are a doubly linked list over byte
+    /// offsets (a part is named by its first byte), every candidate pair sits in a
+    /// min-heap keyed by (rank, offset), which gives exactly the "lowest rank, then
+    /// leftmost" order, and a merge only changes the two pairs that touch the merged part
+    /// (the one it now starts, the one that ends at it). Heap entries are not removed
+    /// when a pair changes: an entry is acted on only if `pair[start]` still holds its
+    /// rank, and `pair` is cleared for a part that was merged away. A stale entry can not
+    /// pass that check by accident: `pair[start] == rank` means the pair at `start` is
+    /// currently exactly the token `rank`, i.e. the entry describes the current pair.
+    ///
+    /// Requires `2 <= piece.len() <= u32::MAX` (offsets are `u32`, to keep the working
+    /// memory at about 20 bytes per input byte).
+    fn merge_large(&self, piece: &[u8], out: &mut Vec<Rank>) {
+        const NONE: Rank = Rank::MAX;
+        let n = piece.len();
+        let n32 = n as u32;
+        // next[i]: offset of the part after the part starting at i (n for the last part).
+        let mut next: Vec<u32> = (1..=n32).collect();
+        // prev[i]: offset of the part before the part starting at i (unused for 0).
+        let mut prev: Vec<u32> = (0..n32).map(|i| i.saturating_sub(1)).collect();
+        // pair[i]: rank of (part at i + the part after it), NONE when that is no token or
+        // when i no longer starts a part.
+        let mut pair: Vec<Rank> = vec![NONE; n];
+        let key = |rank: Rank, start: u32| Reverse((u64::from(rank) << 32) | u64::from(start));
+        let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(n);
+        for i in 0..n - 1 {
+            if let Some(rank) = self.rank_of(&piece[i..i + 2]) {
+                pair[i] = rank;
+                heap.push(key(rank, i as u32));
+            }
+        }
+        while let Some(Reverse(k)) = heap.pop() {
+            let rank = (k >> 32) as Rank;
+            let left = (k & u64::from(u32::MAX)) as usize;
+            if pair[left] != rank {
+                continue; // stale: that pair changed since it was pushed
+            }
+            let right = next[left] as usize;
+            let after = next[right];
+            next[left] = after;
+            pair[right] = NONE;
+            if (after as usize) < n {
+                prev[after as usize] = left as u32;
+            }
+            // The pair the merged part now starts.
+            pair[left] = if (after as usize) < n {
+                let end = next[after as usize] as usize;
+                self.rank_of(&piece[left..end]).unwrap_or(NONE)
+            } else {
+                NONE
+            };
+            if pair[left] != NONE {
+                heap.push(key(pair[left], left as u32));
+            }
+            // The pair that ends with the merged part.
+            if left > 0 {
+                let p = prev[left] as usize;
+                pair[p] = self.rank_of(&piece[p..after as usize]).unwrap_or(NONE);
+                if pair[p] != NONE {
+                    heap.push(key(pair[p], p as u32));
+                }
+            }
+        }
+        let mut i = 0;
+        while i < n {
+            let end = next[i] as usize;
+            // Every part is a single byte or the result of a merge, so always a token.
+            if let Some(rank) = self.rank_of(&piece[i..end]) {
+                out.push(rank);
+            }
+            i = end;
+        }
+    }
 }
+
+/// From this length on a piece that is not one token is merged by
+/// [`Vocab::merge_large`]: below it, tiktoken's scan is faster (fewer, cache-friendly
+/// passes over a short vector), above it the scan's quadratic cost dominates.
+const LARGE_PIECE: usize = 128;
 
 /// Whether `piece` is a run of whitespace without `\r`/`\n`, i.e. it came from the `\s+`
 /// branch of the split pattern.
@@ -427,8 +533,66 @@ mod tests {
         }
     }
 
+    /// What tiktoken's scan (`byte_pair_split`) gives for `piece`.
+    fn scan_merge(piece: &[u8]) -> Vec<Rank> {
+        let vocab = Vocab::get();
+        tiktoken_rs::byte_pair_split(piece, &vocab.ranks)
+            .into_iter()
+            .map(|part| vocab.ranks[part])
+            .collect()
+    }
+
+    fn heap_merge(piece: &[u8]) -> Vec<Rank> {
+        let mut out = Vec::new();
+        Vocab::get().merge_large(piece, &mut out);
+        out
+    }
+
+    #[test]
+    fn heap_merge_equals_the_scan_on_long_runs() {
+        for piece in [
+            vec![b'a'; 1000],
+            vec![b' '; 999],
+            b"ab".repeat(300),
+            "日本語".repeat(100).into_bytes(),
+            "\u{3000}".repeat(200).into_bytes(),
+            (0..=255u8).cycle().take(700).collect(),
+        ] {
+            assert_eq!(heap_merge(&piece), scan_merge(&piece), "{piece:?}");
+        }
+    }
+
+    #[test]
+    fn long_pieces_take_the_heap_path_and_match_tiktoken() {
+        // tiktoken-rs's own encoder switches to its heap merge from 100 bytes on, so
+        // this compares against an independent implementation of the same algorithm.
+        for text in [
+            "a".repeat(5000),
+            " ".repeat(5000),
+            format!("x{}y", " ".repeat(3000)),
+            "!".repeat(4000),
+            "é".repeat(3000),
+            "Ab".repeat(2000),
+        ] {
+            check(&text);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn heap_merge_equals_the_scan(
+            piece in prop_oneof![
+                proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(b' ')], 2..400),
+                proptest::collection::vec(any::<u8>(), 2..400),
+                "[a-z]{2,300}".prop_map(String::into_bytes),
+                "[A-Za-z0-9+/]{2,300}".prop_map(String::into_bytes),
+                "[ \t\u{3000}é日本ааа]{2,200}".prop_map(String::into_bytes),
+            ]
+        ) {
+            prop_assert_eq!(heap_merge(&piece), scan_merge(&piece));
+        }
+
         #[test]
         fn matches_tiktoken_on_random_text(text in "(?s).{0,60}") {
             check(&text);

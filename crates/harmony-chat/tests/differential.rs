@@ -2,6 +2,15 @@
 //! content types, system and developer contents with tools of random JSON Schemas,
 //! unicode and marker text) rendered by the reference and by us give identical token
 //! ids, or both fail. Also through `render_json` with the reference's own JSON.
+//!
+//! **Where we depart from the reference, on purpose** (schema.rs, issue 11 item 4): a
+//! line break inside comment text of a tool schema (description, title, example,
+//! default), or a lone CR / U+2028 / U+2029 in a tool or namespace description, ends the
+//! reference's comment and lets the rest be read as declarations; we repeat `// ` after
+//! it. A conversation with such text ([`departs_from_reference`]) may differ from the
+//! reference only there: [`assert_same_or_departure`] then compares the two prompts with
+//! every `// ` that follows a line break removed, and any other difference fails. Every
+//! other conversation (single-line text) must give identical ids.
 
 mod common;
 
@@ -260,6 +269,66 @@ fn conversation() -> impl Strategy<Value = Conversation> {
     vec(message(), 0..8).prop_map(Conversation::from_messages)
 }
 
+/// Whether some text of `conv` triggers one of the departures listed in the module docs.
+fn departs_from_reference(conv: &Conversation) -> bool {
+    fn has_break(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains(['\n', '\r', '\u{2028}', '\u{2029}']),
+            Value::Array(a) => a.iter().any(has_break),
+            Value::Object(o) => o.values().any(has_break),
+            _ => false,
+        }
+    }
+    // `str::lines` (the reference's split for descriptions) leaves these inside a line.
+    let lone_break =
+        |s: &str| s.contains(['\u{2028}', '\u{2029}']) || s.replace("\r\n", "").contains('\r');
+    let declaration_like = |s: &str| {
+        s.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("namespace ") || l.starts_with("type ") || l.starts_with('}')
+        })
+    };
+    conv.messages.iter().flat_map(|m| &m.content).any(|c| {
+        let tools = match c {
+            Content::SystemContent(s) => s.tools.as_ref(),
+            Content::DeveloperContent(d) => d.tools.as_ref(),
+            Content::Text { .. } => None,
+        };
+        tools.into_iter().flat_map(|t| t.values()).any(|ns| {
+            ns.description
+                .as_deref()
+                .is_some_and(|d| lone_break(d) || (ns.tools.is_empty() && declaration_like(d)))
+                || ns.tools.iter().any(|t| {
+                    lone_break(&t.description) || t.parameters.as_ref().is_some_and(has_break)
+                })
+        })
+    })
+}
+
+/// `text` with every `// ` (and the indent before it) that follows a line break removed.
+fn without_comment_continuations(text: &str) -> String {
+    let re = regex::Regex::new("(\r\n|\n|\r|\u{2028}|\u{2029})[ ]*// ").unwrap();
+    re.replace_all(text, "$1").into_owned()
+}
+
+/// Identical ids, or (only when `conv` has text the renderer comments where the reference
+/// does not) prompts that differ only by those `// `.
+#[track_caller]
+fn assert_same_or_departure(conv: &Conversation, expected: &[u32], actual: &[u32]) {
+    if expected == actual {
+        return;
+    }
+    assert!(
+        departs_from_reference(conv),
+        "ids differ without a documented departure"
+    );
+    assert_eq!(
+        without_comment_continuations(&decode(expected)),
+        without_comment_continuations(&decode(actual)),
+        "the prompts differ by more than the commented line breaks"
+    );
+}
+
 fn reference_role(role: Role) -> openai_harmony::chat::Role {
     openai_harmony::chat::Role::try_from(role.as_str()).unwrap()
 }
@@ -275,7 +344,7 @@ proptest! {
         let expected = reference_completion(&theirs, reference_role(next), auto_drop);
         let actual = ours.render_conversation_for_completion(&conv, next);
         match (&expected, &actual) {
-            (Ok(e), Ok(a)) => assert_same_ids(e, a),
+            (Ok(e), Ok(a)) => assert_same_or_departure(&conv, e, a),
             (Err(_), Err(_)) => {}
             _ => prop_assert!(false, "reference {:?} vs ours {:?}", expected, actual),
         }
@@ -284,7 +353,7 @@ proptest! {
         let actual = ours.render_conversation(&conv);
         prop_assert_eq!(expected.is_ok(), actual.is_ok());
         if let (Ok(e), Ok(a)) = (&expected, &actual) {
-            assert_same_ids(e, a);
+            assert_same_or_departure(&conv, e, a);
             // The text path, trusted, is the decoding of the token path.
             let text = ours.render_text(&conv, &TextOptions::trusted()).unwrap();
             prop_assert_eq!(&text.text, &decode(a));
@@ -294,7 +363,7 @@ proptest! {
         let actual = ours.render_conversation_for_training(&conv);
         prop_assert_eq!(expected.is_ok(), actual.is_ok());
         if let (Ok(e), Ok(a)) = (&expected, &actual) {
-            assert_same_ids(e, a);
+            assert_same_or_departure(&conv, e, a);
         }
     }
 
@@ -308,7 +377,7 @@ proptest! {
         match (&expected, &actual) {
             (Ok(e), Ok(a)) => {
                 let ids: Vec<u32> = serde_json::from_str(a).unwrap();
-                assert_same_ids(e, &ids);
+                assert_same_or_departure(&conv, e, &ids);
             }
             (Err(_), Err(_)) => {}
             _ => prop_assert!(false, "reference {:?} vs ours {:?}", expected, actual),
@@ -351,5 +420,117 @@ proptest! {
             let actual = cache.render(step).map(|s| s.to_vec());
             prop_assert_eq!(&expected, &actual);
         }
+    }
+}
+
+/// Long pre-tokens: runs of one character, of spaces, random base64, mixed scripts. Ours
+/// merges pieces from 128 bytes on with a heap (tokenizer.rs); the reference scans.
+fn long_text() -> impl Strategy<Value = String> {
+    let run = |c: &'static str| (100usize..2500).prop_map(move |n| c.repeat(n));
+    prop_oneof![
+        run("a"),
+        run(" "),
+        run("\t"),
+        run("!"),
+        run("é"),
+        run("日"),
+        run("\u{3000}"),
+        (100usize..1200, "[a-z ]{0,3}").prop_map(|(n, tail)| format!("{}{tail}", "ab".repeat(n))),
+        "[A-Za-z0-9+/]{500,3000}",
+        "([a-zA-Z]{50,400}|[ ]{50,400}|[\u{0400}-\u{04ff}]{20,200}|[\u{4e00}-\u{4e80}]{20,200}|[0-9]{10,50}|\n){1,6}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn long_runs_same_ids_as_the_reference(text in long_text(), role in prop_oneof![Just(Role::User), Just(Role::Assistant)]) {
+        let conv = Conversation::from_messages([Message::from_role_and_content(role, text)]);
+        let expected = reference_completion(&to_reference(&conv), reference_role(Role::Assistant), true).unwrap();
+        let actual = renderer(true).render_conversation_for_completion(&conv, Role::Assistant).unwrap();
+        assert_same_ids(&expected, &actual);
+    }
+}
+
+/// A few hundred KB of one character in a user message: the ids are the reference's.
+/// The reference's own merge is quadratic (minutes at this size), so the content's ids
+/// come from tiktoken-rs's `encode_ordinary` on o200k_harmony (the tokenizer the
+/// reference wraps, with its heap merge for long pieces), and the frame from the
+/// reference rendering an empty user message.
+#[test]
+fn hundreds_of_kilobytes_of_one_character_render_as_the_reference() {
+    let frame = reference_completion(
+        &to_reference(&Conversation::from_messages([
+            Message::from_role_and_content(Role::User, ""),
+        ])),
+        reference_role(Role::Assistant),
+        true,
+    )
+    .unwrap();
+    // <|start|>user<|message|> ... <|end|><|start|>assistant
+    let (head, tail) = frame.split_at(3);
+    let bpe = tiktoken_rs::o200k_harmony_singleton();
+    for text in [
+        "a".repeat(300_000),
+        " ".repeat(300_000),
+        format!("{}x", " ".repeat(200_000)),
+        "é".repeat(100_000),
+    ] {
+        let mut expected = head.to_vec();
+        expected.extend(bpe.encode_ordinary(&text));
+        expected.extend_from_slice(tail);
+        let conv = Conversation::from_messages([Message::from_role_and_content(Role::User, text)]);
+        let actual = renderer(true)
+            .render_conversation_for_completion(&conv, Role::Assistant)
+            .unwrap();
+        assert_same_ids(&expected, &actual);
+    }
+}
+
+/// One tool whose parameters have comment text from `comment` everywhere the renderer
+/// writes comments.
+fn tool_with_comments(comment: String, key: String) -> ToolDescription {
+    let params = json!({"type": "object", "description": comment.clone(), "properties": {
+        key.clone(): {"type": "string", "description": comment.clone(), "title": comment.clone(),
+                      "examples": [comment.clone()], "default": comment.clone()},
+        "choice": {"oneOf": [{"type": "string", "description": comment.clone()},
+                             {"type": "number", "default": comment.clone()}],
+                   "description": "one line", "default": 1},
+        "nested": {"type": "object", "properties": {
+            "inner": {"type": "number", "description": comment.clone()}}}
+    }, "required": [key]});
+    ToolDescription::new("f", comment, Some(params))
+}
+
+fn comment_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9 ,.?!'{}:]{0,30}",
+        "[a-z ]{0,10}(\n|\r\n|\r|\u{2028}|\u{2029})(type evil = \\(\\) => any;|\\}|[a-z ]{0,10})",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Single-line comment text renders byte for byte as the reference does; text with a
+    /// line break departs only by the `// ` repeated after it, and is detected as such.
+    #[test]
+    fn comments_match_the_reference_or_depart_only_by_comment_markers(
+        comment in comment_text(),
+        key in word(),
+    ) {
+        let conv = Conversation::from_messages([Message::from_role_and_content(
+            Role::Developer,
+            DeveloperContent::new().with_function_tools(vec![tool_with_comments(comment.clone(), key)]),
+        )]);
+        let expected = reference_history(&to_reference(&conv), true).unwrap();
+        let actual = renderer(true).render_conversation(&conv).unwrap();
+        let multi_line = comment.contains(['\n', '\r', '\u{2028}', '\u{2029}']);
+        prop_assert_eq!(departs_from_reference(&conv), multi_line);
+        if multi_line {
+            prop_assert_ne!(&expected, &actual);
+        }
+        assert_same_or_departure(&conv, &expected, &actual);
     }
 }

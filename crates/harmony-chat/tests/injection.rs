@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use harmony_chat::{
-    neutralise_markers, restore_markers, Author, Conversation, Message, Renderer, Role,
-    SpecialToken, SystemContent, TextOptions,
+    neutralise_markers, restore_markers, Author, Conversation, Message, RenderError, Renderer,
+    Role, SpecialToken, SystemContent, TextOptions,
 };
 use openai_harmony::chat::Role as RefRole;
 
@@ -138,14 +138,28 @@ fn markers_split_across_text_pieces_are_caught() {
     assert_eq!(out.diagnostics.len(), 1);
 }
 
+/// Marker text can no longer reach a header: header fields must be names (names.rs), so
+/// what used to be neutralised there is now refused, naming the field, on both renderers.
 #[test]
-fn header_fields_are_neutralised_too() {
-    let msg = Message::from_author_and_content(Author::new(Role::Tool, "x<|message|>"), "ok")
-        .with_channel("commentary<|end|>");
-    let out = Renderer::new()
-        .render_text(&[msg], &TextOptions::default())
-        .unwrap();
-    assert!(!out.text.contains("x<|message|>"));
-    assert!(!out.text.contains("commentary<|end|>"));
-    assert_eq!(out.diagnostics[0].neutralised, 2);
+fn header_fields_with_marker_text_are_rejected() {
+    let cases = [
+        (
+            Message::from_author_and_content(Author::new(Role::Tool, "x<|message|>"), "ok"),
+            "messages[0].name",
+        ),
+        (
+            Message::from_role_and_content(Role::Assistant, "ok").with_channel("commentary<|end|>"),
+            "messages[0].channel",
+        ),
+    ];
+    for (msg, field) in cases {
+        let text = Renderer::new().render_text(std::slice::from_ref(&msg), &TextOptions::default());
+        let ids = Renderer::new().render_conversation(&[msg]);
+        for err in [text.unwrap_err(), ids.unwrap_err()] {
+            assert!(
+                matches!(&err, RenderError::InvalidName { field: f, .. } if f == field),
+                "{err}"
+            );
+        }
+    }
 }
