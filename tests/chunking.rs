@@ -4,8 +4,9 @@
 
 mod common;
 
+use common::lossless::Lossless;
 use common::*;
-use harmony_kit::stream::{Marker, ParserOptions};
+use harmony_kit::stream::{vocab, Marker, ParserOptions, TextParser, TokenParser};
 use proptest::prelude::*;
 
 fn fragment() -> impl Strategy<Value = Vec<u8>> {
@@ -46,6 +47,18 @@ fn fragment() -> impl Strategy<Value = Vec<u8>> {
         b"\xE2\x82",
         b"??",
         b"commentary?",
+        // Rules 13-16: glued channel names, content types and stripped special tokens.
+        b"finalHello",
+        b":Hi",
+        b"--",
+        b"##DONE##",
+        b"json{\"a\":1}",
+        b"<|channel|> to=functions.lookup",
+        b"assistantfinal",
+        b"assistantcommentary",
+        b"analysisThe",
+        b"user:alice",
+        b"to=",
     ];
     prop_oneof![
         3 => prop::sample::select(fixed).prop_map(|b| b.to_vec()),
@@ -75,7 +88,20 @@ fn options() -> impl Strategy<Value = ParserOptions> {
         Just(ParserOptions::new()),
         Just(ParserOptions::new().explicit_start()),
         Just(ParserOptions::new().max_header_len(64)),
+        Just(ParserOptions::new().stripped_special_tokens(true)),
+        Just(ParserOptions::new().max_diagnostics_per_kind(1)),
     ]
+}
+
+/// Feeds `chunks` and checks the lossless invariant (tests/common/lossless.rs).
+fn lossless_text(chunks: &[&[u8]], options: ParserOptions) -> Result<(), String> {
+    let mut parser = TextParser::with_options(options);
+    let mut rec = Lossless::new();
+    for c in chunks {
+        parser.feed(c, &mut rec);
+    }
+    parser.finish(&mut rec);
+    rec.check(&chunks.concat())
 }
 
 proptest! {
@@ -120,6 +146,39 @@ proptest! {
         }
         runs.push(&tokens[prev..]);
         prop_assert_eq!(token_events(&runs, options), whole);
+    }
+
+    /// Nothing is lost (issue 9 item 1): every byte that is not a marker ends up, in
+    /// order, in a header field or in content, or was whitespace between messages.
+    #[test]
+    fn text_loses_nothing(
+        input in soup(),
+        cuts in prop::collection::vec(any::<usize>(), 0..8),
+        options in options(),
+    ) {
+        let r = lossless_text(&split(&input, &cuts), options);
+        prop_assert!(r.is_ok(), "{}: {:?}", r.unwrap_err(), String::from_utf8_lossy(&input));
+    }
+
+    #[test]
+    fn tokens_lose_nothing(
+        tokens in prop::collection::vec(prop_oneof![
+            2 => prop::sample::select(Marker::ALL.map(Marker::token).to_vec()),
+            3 => 0u32..200_000,
+            1 => prop::sample::select(vec![199_999u32, 200_015, 201_087]),
+        ], 0..60),
+        options in options(),
+    ) {
+        let mut parser = TokenParser::with_options(options);
+        let mut rec = Lossless::new();
+        parser.feed(&tokens, &mut rec).expect("ids in vocabulary");
+        parser.finish(&mut rec);
+        let bytes: Vec<u8> = tokens
+            .iter()
+            .flat_map(|&t| vocab::token_bytes(t).unwrap_or_default().iter().copied())
+            .collect();
+        let r = rec.check(&bytes);
+        prop_assert!(r.is_ok(), "{}: {:?}", r.unwrap_err(), tokens);
     }
 
     /// Every message that starts also ends, and nothing comes outside a message but

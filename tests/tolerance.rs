@@ -278,3 +278,202 @@ fn markers_inside_content_stay_text() {
     );
     assert!(kinds(&c).contains(&"marker_in_content"));
 }
+
+// ---- Rules 13-16 (issue 9, classes 2-4 and 7) ----
+
+#[test]
+fn rule_13_known_channel_glued_to_text_without_message() {
+    for (input, channel, content, stop) in [
+        (
+            "<|channel|>finalHello there<|end|>",
+            "final",
+            "Hello there",
+            Stop::End,
+        ),
+        ("<|channel|>final:Hi<|end|>", "final", ":Hi", Stop::End),
+        (
+            "<|channel|>analysis--Let me see…<|end|>",
+            "analysis",
+            "--Let me see…",
+            Stop::End,
+        ),
+        (
+            "<|channel|>final##DONE##<|return|>",
+            "final",
+            "##DONE##",
+            Stop::Return,
+        ),
+        (
+            "<|channel|>commentaryPreamble",
+            "commentary",
+            "Preamble",
+            Stop::Eof,
+        ),
+    ] {
+        let c = parse(input);
+        assert_eq!(
+            shape(&c),
+            [(Some(channel), None, None, content, stop)],
+            "{input}"
+        );
+        assert!(kinds(&c).contains(&"glued_channel"), "{input}");
+    }
+    // A header that does reach <|message|> keeps rule 6: the glued text is header.
+    let c = parse("<|channel|>final:Hi<|message|>Body<|end|>");
+    assert_eq!(shape(&c), [(Some("final"), None, None, "Body", Stop::End)]);
+    assert!(kinds(&c).contains(&"garbage_channel"));
+}
+
+#[test]
+fn rule_14_empty_channel_then_recipient_is_a_tool_call() {
+    for input in [
+        "<|channel|> to=functions.lookup <|constrain|>json<|message|>{\"q\":1}<|call|>",
+        "<|start|>assistant<|channel|>to=functions.lookup <|constrain|>json<|message|>{\"q\":1}<|call|>",
+    ] {
+        let c = parse(input);
+        assert_eq!(
+            shape(&c),
+            [(None, Some("functions.lookup"), Some("<|constrain|>json"), "{\"q\":1}", Stop::Call)],
+            "{input}"
+        );
+        assert!(c.messages[0].is_tool_call());
+        assert!(kinds(&c).contains(&"empty_channel"));
+    }
+}
+
+#[test]
+fn rule_15_content_type_glued_to_the_body() {
+    for (header, ct) in [
+        ("<|constrain|>json{\"a\":1}", "<|constrain|>json"),
+        ("json {\"a\":1}", "json"),
+        ("json{\"a\":1}", "json"),
+    ] {
+        let c = parse(&format!(
+            "<|channel|>commentary to=functions.f {header}<|call|>"
+        ));
+        assert_eq!(
+            shape(&c),
+            [(
+                Some("commentary"),
+                Some("functions.f"),
+                Some(ct),
+                "{\"a\":1}",
+                Stop::Call
+            )],
+            "{header}"
+        );
+        assert!(kinds(&c).contains(&"glued_content_type"), "{header}");
+    }
+    // Without a recipient a leading `json` is just a word of the content.
+    let c = parse("<|channel|>final json is fun<|end|>");
+    assert_eq!(
+        shape(&c),
+        [(Some("final"), None, None, "json is fun", Stop::End)]
+    );
+}
+
+#[test]
+fn rule_16_stripped_special_tokens_are_split_back_into_messages_opt_in() {
+    let text = "analysisThe user asks… assistantcommentary to=functions.f json{\"x\":1}assistantfinalThe answer";
+    let on = ParserOptions::new().stripped_special_tokens(true);
+    let c = ours_text(text.as_bytes(), on).0;
+    assert_eq!(
+        shape(&c),
+        [
+            (Some("analysis"), None, None, "The user asks… ", Stop::End),
+            (
+                Some("commentary"),
+                Some("functions.f"),
+                Some("json"),
+                "{\"x\":1}",
+                Stop::End
+            ),
+            (Some("final"), None, None, "The answer", Stop::Eof),
+        ]
+    );
+    assert!(kinds(&c).contains(&"stripped_special_tokens"));
+    // Any split gives the same messages, and content streams before the message ends.
+    for cut in 0..text.len() {
+        let mut parser = harmony_kit::stream::TextParser::with_options(on);
+        let mut col = harmony_kit::stream::Collector::new();
+        parser.feed(&text.as_bytes()[..cut], &mut col);
+        parser.feed(&text.as_bytes()[cut..], &mut col);
+        parser.finish(&mut col);
+        assert_eq!(col.finish().messages, c.messages, "cut at {cut}");
+    }
+    let mut parser = harmony_kit::stream::TextParser::with_options(on);
+    let mut col = harmony_kit::stream::Collector::new();
+    parser.feed(b"analysisThe user asks for help with", &mut col);
+    assert_eq!(col.messages()[0].content, "The user asks for help with");
+    // Off by default: the same text is one channel-less message.
+    let c = parse(text);
+    assert_eq!(c.messages.len(), 1);
+    assert_eq!(c.messages[0].content, text);
+}
+
+#[test]
+fn diagnostics_are_capped_per_kind_and_the_rest_counted() {
+    let many = "<|channel|>final<|message|>".to_owned() + &"x<|channel|>".repeat(100_000);
+    let c = parse(&many);
+    let in_content = c
+        .diagnostics
+        .iter()
+        .filter(|d| d.kind.as_str() == "marker_in_content")
+        .count();
+    assert_eq!(in_content, 64, "the default bound");
+    let last = c.diagnostics.last().unwrap();
+    assert_eq!(last.kind.as_str(), "diagnostics_suppressed");
+    assert_eq!(last.detail, "marker_in_content 99936");
+    assert_eq!(
+        c.messages[0].content.len(),
+        100_000 * "x<|channel|>".len(),
+        "no text lost"
+    );
+    let all = ours_text(
+        many.as_bytes(),
+        ParserOptions::new().max_diagnostics_per_kind(u32::MAX),
+    )
+    .0;
+    assert_eq!(all.diagnostics.len(), 100_000 + 2);
+}
+
+/// tests/corpus/tolerance_cases.jsonl: cases of our own for rules 13-16, each with its
+/// source; every case also passes the lossless invariant, on text and on token ids.
+#[test]
+fn tolerance_corpus() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/corpus/tolerance_cases.jsonl"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    for line in text.lines() {
+        let case: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = case["id"].as_str().unwrap();
+        let completion = case["completion"].as_str().unwrap();
+        let options = ParserOptions::new()
+            .stripped_special_tokens(case["stripped_special_tokens"].as_bool().unwrap());
+        let (c, _) = ours_text(completion.as_bytes(), options);
+        let got = serde_json::json!({
+            "messages": c.messages.iter().map(|m| serde_json::json!({
+                "channel": m.channel, "recipient": m.recipient, "content_type": m.content_type,
+                "content": m.content, "stop": m.stop.as_str(),
+            })).collect::<Vec<_>>(),
+            "diagnostics": kinds(&c),
+            "reasoning": c.reasoning(),
+            "content": c.content(),
+        });
+        if std::env::var_os("PRINT_CORPUS").is_some() {
+            println!("{id}\t{got}");
+            continue;
+        }
+        assert_eq!(got, case["expected"], "{id}");
+        let (tok, _) = ours_tokens(&encode(completion), options);
+        assert_eq!(tok.messages, c.messages, "{id}: token ids");
+        let mut rec = common::lossless::Lossless::new();
+        let mut parser = harmony_kit::stream::TextParser::with_options(options);
+        parser.feed(completion.as_bytes(), &mut rec);
+        parser.finish(&mut rec);
+        rec.check(completion.as_bytes())
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+}

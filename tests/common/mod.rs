@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run our parsers and the reference the same way.
 #![allow(dead_code)]
 
+pub mod lossless;
+
 use harmony_kit::stream::{
     Collector, Completion, Event, ParserOptions, Role, Sink, Stop, TextParser, TokenParser,
 };

@@ -337,7 +337,9 @@ pub(crate) fn parse(
             Item::Channel => {
                 p.close_pending();
                 if p.channel_seen {
-                    (p.diag)(DiagnosticKind::DuplicateChannel, b"");
+                    // Rule 4, the last channel wins: the detail keeps the one replaced.
+                    let replaced = p.out.channel().unwrap_or("").to_owned();
+                    (p.diag)(DiagnosticKind::DuplicateChannel, replaced.as_bytes());
                 }
                 p.channel_seen = true;
                 p.expect_channel = true;
@@ -412,27 +414,58 @@ impl HeaderParser<'_, '_> {
 
     /// Handles one word; returns the content offset when salvaging reaches content.
     fn word(&mut self, w: &[u8], start: usize, ws: bool, last: bool) -> Option<usize> {
+        let salvage = self.ending == Ending::Salvage;
         if std::mem::take(&mut self.expect_channel) {
-            let end = w.iter().position(|&b| b == b'<').unwrap_or(w.len());
-            if end > 0 {
-                self.channel(&w[..end]);
-                if end == w.len() {
-                    return None;
+            if is_recipient(w) {
+                // Rule 14: `<|channel|> to=functions.x`: no channel; the word is the
+                // recipient (read below), not a channel named `to=…`.
+                (self.diag)(DiagnosticKind::EmptyChannel, b"");
+            } else {
+                let end = w.iter().position(|&b| b == b'<').unwrap_or(w.len());
+                if end > 0 {
+                    if salvage {
+                        if let Some(c) = glued_channel(&w[..end]) {
+                            // Rule 13: `finalHello`, `final:Hi`: the known name is the
+                            // channel and everything after it is content, byte for byte.
+                            (self.diag)(DiagnosticKind::GluedChannel, c.as_str().as_bytes());
+                            self.out.channel = Some(self.out.push(c.as_str()));
+                            return Some(start + c.as_str().len());
+                        }
+                    }
+                    self.channel(&w[..end]);
+                    if end == w.len() {
+                        return None;
+                    }
+                    return self.word(&w[end..], start + end, false, last);
                 }
-                return self.word(&w[end..], start + end, false, last);
+                (self.diag)(DiagnosticKind::EmptyChannel, b"");
             }
-            (self.diag)(DiagnosticKind::EmptyChannel, b"");
         }
         if std::mem::take(&mut self.expect_constrain) {
             if ws {
                 (self.diag)(DiagnosticKind::ContentTypeSpacing, w);
             }
-            self.out.content_type = Some(self.out.push_bytes("<|constrain|>", w));
+            let split = if salvage { type_len(w) } else { w.len() };
+            self.set_content_type("<|constrain|>", &w[..split]);
+            if split < w.len() {
+                // Rule 15: `<|constrain|>json{"a":1}`: the body is glued to the type.
+                (self.diag)(DiagnosticKind::GluedContentType, &w[..split]);
+                return Some(start + split);
+            }
             return None;
         }
-        if let Some(r) = w.strip_prefix(b"to=").filter(|r| !r.is_empty()) {
-            self.recipient(r);
+        if is_recipient(w) {
+            self.recipient(&w[3..]);
             return None;
+        }
+        if salvage && self.out.recipient.is_some() && self.out.content_type.is_none() {
+            // Rule 15, bare form: `to=functions.f json {"a":1}` or `… json{"a":1}`.
+            let split = type_len(w);
+            if matches!(&w[..split], b"json" | b"code") {
+                (self.diag)(DiagnosticKind::GluedContentType, &w[..split]);
+                self.set_content_type("", &w[..split]);
+                return (split < w.len()).then_some(start + split);
+            }
         }
         match self.ending {
             Ending::Salvage => Some(start),
@@ -469,6 +502,15 @@ impl HeaderParser<'_, '_> {
         self.out.channel = Some(self.out.push_bytes("", name));
     }
 
+    /// Sets the content type; one already set is replaced, and reported with its text.
+    fn set_content_type(&mut self, prefix: &str, w: &[u8]) {
+        if let Some(old) = self.out.content_type() {
+            let old = old.to_owned();
+            (self.diag)(DiagnosticKind::UnexpectedHeaderText, old.as_bytes());
+        }
+        self.out.content_type = Some(self.out.push_bytes(prefix, w));
+    }
+
     fn recipient(&mut self, r: &[u8]) {
         if self.out.role == Role::Assistant && r == b"assistant" {
             (self.diag)(DiagnosticKind::SelfRecipient, r);
@@ -489,9 +531,31 @@ impl HeaderParser<'_, '_> {
             (self.diag)(DiagnosticKind::EmptyChannel, b"");
         }
         if std::mem::take(&mut self.expect_constrain) {
-            self.out.content_type = Some(self.out.push("<|constrain|>"));
+            self.set_content_type("<|constrain|>", b"");
         }
     }
+}
+
+fn is_recipient(w: &[u8]) -> bool {
+    w.len() > 3 && w.starts_with(b"to=")
+}
+
+/// Rule 13: the known channel name `name` starts with, when more text is glued to it.
+fn glued_channel(name: &[u8]) -> Option<Channel> {
+    Channel::ALL.into_iter().find(|c| {
+        let c = c.as_str().as_bytes();
+        name.len() > c.len() && name.starts_with(c)
+    })
+}
+
+/// Rule 15: how much of `w` is a content type (`json`, `code`, `application/json`), the
+/// rest being a body glued to it.
+fn type_len(w: &[u8]) -> usize {
+    w.iter()
+        .position(|&b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'+'))
+        })
+        .unwrap_or(w.len())
 }
 
 #[cfg(test)]

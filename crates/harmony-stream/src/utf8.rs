@@ -1,6 +1,7 @@
 //! Content bytes to `&str` deltas, carrying characters split across tokens or chunks.
 
-use crate::{Diagnostic, DiagnosticKind, Event, Sink};
+use crate::diagnostic::DiagCap;
+use crate::{DiagnosticKind, Event, Sink};
 
 const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -20,7 +21,13 @@ impl Utf8Carry {
     /// Emits `bytes` as deltas: whole characters only, each invalid sequence as U+FFFD
     /// (the same replacement `String::from_utf8_lossy` and the reference make), and an
     /// incomplete character at the end kept for the next call.
-    pub(crate) fn emit<S: Sink + ?Sized>(&mut self, mut bytes: &[u8], at: u64, sink: &mut S) {
+    pub(crate) fn emit<S: Sink + ?Sized>(
+        &mut self,
+        mut bytes: &[u8],
+        at: u64,
+        cap: &mut DiagCap,
+        sink: &mut S,
+    ) {
         if self.len > 0 {
             let old = self.len as usize;
             let width = match self.buf[0] {
@@ -43,7 +50,7 @@ impl Utf8Carry {
                         return;
                     }
                     Some(bad) => {
-                        invalid(at, sink);
+                        invalid(at, cap, sink);
                         // The bytes after the bad sequence are looked at again below; the
                         // bad sequence never ends before the bytes we already held.
                         bytes = &bytes[bad.saturating_sub(old).min(take)..];
@@ -69,7 +76,7 @@ impl Utf8Carry {
                     }
                     match e.error_len() {
                         Some(bad) => {
-                            invalid(at, sink);
+                            invalid(at, cap, sink);
                             bytes = &bytes[valid + bad..];
                         }
                         None => {
@@ -85,20 +92,16 @@ impl Utf8Carry {
     }
 
     /// The message ended inside a character: what was carried becomes U+FFFD.
-    pub(crate) fn flush<S: Sink + ?Sized>(&mut self, at: u64, sink: &mut S) {
+    pub(crate) fn flush<S: Sink + ?Sized>(&mut self, at: u64, cap: &mut DiagCap, sink: &mut S) {
         if self.len > 0 {
             self.len = 0;
-            invalid(at, sink);
+            invalid(at, cap, sink);
         }
     }
 }
 
-fn invalid<S: Sink + ?Sized>(at: u64, sink: &mut S) {
-    sink.event(Event::Diagnostic(Diagnostic {
-        kind: DiagnosticKind::InvalidUtf8,
-        at,
-        detail: "",
-    }));
+fn invalid<S: Sink + ?Sized>(at: u64, cap: &mut DiagCap, sink: &mut S) {
+    cap.emit(sink, DiagnosticKind::InvalidUtf8, at, "");
     sink.event(Event::Delta(REPLACEMENT));
 }
 
@@ -109,6 +112,7 @@ mod tests {
 
     fn deltas(chunks: &[&[u8]]) -> String {
         let mut carry = Utf8Carry::default();
+        let mut cap = DiagCap::new(u32::MAX);
         let mut out = String::new();
         let mut sink = |e: Event<'_>| {
             if let Event::Delta(d) = e {
@@ -116,9 +120,9 @@ mod tests {
             }
         };
         for c in chunks {
-            carry.emit(c, 0, &mut sink);
+            carry.emit(c, 0, &mut cap, &mut sink);
         }
-        carry.flush(0, &mut sink);
+        carry.flush(0, &mut cap, &mut sink);
         out
     }
 

@@ -1,0 +1,199 @@
+//! The lossless invariant (docs/design.md, tolerance policy): every input byte that is not
+//! part of a recognised marker ends up, in order, in a header field (role, name, channel,
+//! recipient, content type) or in message content, or is whitespace between messages.
+//!
+//! Shared by the chunking proptests (`tests/chunking.rs`) and the `text` and `tokens` fuzz
+//! targets (`fuzz/src/lib.rs` includes this file by path), so both check the same rule.
+//!
+//! How it is checked, for the input as bytes (token ids decoded, markers as their text):
+//!
+//! - the input is cut at every marker's text; each piece is decoded lossily on its own (a
+//!   character split by a marker is two invalid sequences, as the parsers read it), and
+//!   ASCII whitespace is dropped (the header parser splits on it; whitespace between
+//!   messages is dropped by rule 8);
+//! - **in order**: the concatenated message contents, with marker text and whitespace
+//!   removed, are a subsequence of those input characters;
+//! - **nothing lost**: every input character is accounted for, as a multiset, by a header
+//!   field, by content, or by the few bytes a rule drops on purpose and names in its
+//!   diagnostic's detail: a second or conflicting `to=` and `to=assistant` (rule 4),
+//!   garbage after a known channel name and header words that are no field (rule 6), a
+//!   `to=` in the role slot. The fields' own punctuation is added back: `to=` before each
+//!   recipient, `:` between role and author name, the role word itself.
+//!
+//! When the per-kind diagnostic cap suppressed diagnostics, the details of dropped words
+//! may be gone: then only the order check runs.
+#![allow(dead_code)]
+
+use harmony_stream::{DiagnosticKind, Event, Marker, Role, Sink};
+use std::collections::HashMap;
+
+/// One message as the invariant needs it.
+#[derive(Clone, Debug, Default)]
+struct Msg {
+    fields: String,
+    content: String,
+}
+
+/// A sink recording what the invariant checks. Feed it every event, then call
+/// [`check`](Lossless::check) with the input.
+#[derive(Clone, Debug, Default)]
+pub struct Lossless {
+    messages: Vec<Msg>,
+    /// Text rules drop on purpose, from diagnostics' details.
+    dropped: String,
+    suppressed: bool,
+}
+
+impl Sink for Lossless {
+    fn event(&mut self, e: Event<'_>) {
+        match e {
+            Event::MessageStart(h) => {
+                let mut fields = String::from(h.role().as_str());
+                if let Some(n) = h.name() {
+                    if h.role() != Role::Tool {
+                        fields.push(':');
+                    }
+                    fields.push_str(n);
+                }
+                for f in [h.channel(), h.content_type()].into_iter().flatten() {
+                    fields.push_str(f);
+                }
+                if let Some(r) = h.recipient() {
+                    fields.push_str("to=");
+                    fields.push_str(r);
+                }
+                self.messages.push(Msg {
+                    fields,
+                    content: String::new(),
+                });
+            }
+            Event::Delta(d) => {
+                if let Some(m) = self.messages.last_mut() {
+                    m.content.push_str(d);
+                }
+            }
+            Event::MessageEnd(_) => {}
+            Event::Diagnostic(d) => match d.kind {
+                DiagnosticKind::SelfRecipient
+                | DiagnosticKind::DuplicateRecipient
+                | DiagnosticKind::ConflictingRecipient => {
+                    self.dropped.push_str("to=");
+                    self.dropped.push_str(d.detail);
+                }
+                DiagnosticKind::GarbageChannel
+                | DiagnosticKind::UnexpectedHeaderText
+                | DiagnosticKind::MissingRole
+                | DiagnosticKind::RepeatedStart
+                | DiagnosticKind::DuplicateChannel => self.dropped.push_str(d.detail),
+                DiagnosticKind::DiagnosticsSuppressed => self.suppressed = true,
+                _ => {}
+            },
+        }
+    }
+}
+
+/// `s` without marker text and ASCII whitespace, as characters.
+fn significant(s: &str) -> Vec<char> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s;
+    'outer: while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            for m in Marker::ALL {
+                if let Some(after) = rest.strip_prefix(m.as_str()) {
+                    rest = after;
+                    continue 'outer;
+                }
+            }
+        }
+        if !c.is_ascii_whitespace() {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The input's characters that must be kept: cut at marker text, each piece decoded
+/// lossily, whitespace dropped.
+fn input_chars(input: &[u8]) -> Vec<char> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut piece = 0;
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] == b'<' {
+            if let Some(m) = Marker::ALL
+                .into_iter()
+                .find(|m| input[i..].starts_with(m.as_str().as_bytes()))
+            {
+                out.extend(significant(&String::from_utf8_lossy(&input[piece..i])));
+                i += m.as_str().len();
+                piece = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.extend(significant(&String::from_utf8_lossy(&input[piece..])));
+    out
+}
+
+impl Lossless {
+    /// A recorder with nothing seen.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks the invariant against `input` (the bytes the parser read, token ids decoded
+    /// to their bytes and markers to their text). The error says what went missing.
+    pub fn check(&self, input: &[u8]) -> Result<(), String> {
+        let want = input_chars(input);
+        let content: Vec<char> = self
+            .messages
+            .iter()
+            .flat_map(|m| significant(&m.content))
+            .collect();
+        let mut it = want.iter();
+        for (n, c) in content.iter().enumerate() {
+            if !it.any(|w| w == c) {
+                return Err(format!(
+                    "content is not in input order: character {n} ({c:?}) of {:?}",
+                    content.iter().collect::<String>()
+                ));
+            }
+        }
+        if self.suppressed {
+            return Ok(());
+        }
+        let mut have: HashMap<char, usize> = HashMap::new();
+        for m in &self.messages {
+            for c in significant(&m.fields)
+                .into_iter()
+                .chain(significant(&m.content))
+            {
+                *have.entry(c).or_default() += 1;
+            }
+        }
+        for c in significant(&self.dropped) {
+            *have.entry(c).or_default() += 1;
+        }
+        let mut need: HashMap<char, usize> = HashMap::new();
+        for &c in &want {
+            *need.entry(c).or_default() += 1;
+        }
+        let mut lost: Vec<(char, usize)> = need
+            .into_iter()
+            .filter_map(|(c, n)| {
+                let h = have.get(&c).copied().unwrap_or(0);
+                (n > h).then(|| (c, n - h))
+            })
+            .collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        lost.sort_unstable();
+        Err(format!(
+            "characters lost (char, count): {lost:?}; messages: {:?}",
+            self.messages
+        ))
+    }
+}
