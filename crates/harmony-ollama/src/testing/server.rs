@@ -138,7 +138,8 @@ impl Reply {
     /// answers (`/api/tags`, `/api/show`, a `load` line).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::json(&serde_json::json!({"version": "0.12.3"}));
+    /// let reply = harmony_ollama::testing::Reply::json(&serde_json::json!({"version": "0.12.3"}));
+    /// assert_eq!((reply.status(), reply.body()), (200, &br#"{"version":"0.12.3"}"#[..]));
     /// ```
     pub fn json(value: &Value) -> Reply {
         let mut body = String::new();
@@ -181,7 +182,8 @@ impl Reply {
     /// Ollama's 404 from its scheduler: `model "NAME" not found, try pulling it first`.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::model_not_pulled("gpt-oss:20b");
+    /// let reply = harmony_ollama::testing::Reply::model_not_pulled("gpt-oss:20b");
+    /// assert_eq!(reply.body(), br#"{"error":"model \"gpt-oss:20b\" not found, try pulling it first"}"#);
     /// ```
     pub fn model_not_pulled(model: &str) -> Reply {
         let mut quoted = String::new();
@@ -195,7 +197,8 @@ impl Reply {
     /// Ollama's 499 when the request's context ended before a runner was scheduled.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::canceled();
+    /// let reply = harmony_ollama::testing::Reply::canceled();
+    /// assert_eq!((reply.status(), reply.body()), (499, &br#"{"error":"request canceled"}"#[..]));
     /// ```
     pub fn canceled() -> Reply {
         Reply::error(499, "request canceled")
@@ -205,7 +208,9 @@ impl Reply {
     /// with [`header`](Self::header).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::server_busy().header("Retry-After", "2");
+    /// let reply = harmony_ollama::testing::Reply::server_busy().header("Retry-After", "2");
+    /// assert_eq!(reply.status(), 503);
+    /// assert!(std::str::from_utf8(reply.body()).unwrap().contains("maximum pending requests exceeded"));
     /// ```
     pub fn server_busy() -> Reply {
         Reply::error(503, SERVER_BUSY)
@@ -215,7 +220,8 @@ impl Reply {
     /// `{"error":"unauthorized","signin_url":URL}`.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::unauthorized("https://ollama.com/connect?x");
+    /// let reply = harmony_ollama::testing::Reply::unauthorized("https://ollama.com/connect?x");
+    /// assert_eq!(reply.body(), br#"{"error":"unauthorized","signin_url":"https://ollama.com/connect?x"}"#);
     /// ```
     pub fn unauthorized(signin_url: &str) -> Reply {
         Reply::json_error(
@@ -227,7 +233,7 @@ impl Reply {
     /// A 403 with Ollama's error shape.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::forbidden("remote inference is disabled");
+    /// assert_eq!(harmony_ollama::testing::Reply::forbidden("no").status(), 403);
     /// ```
     pub fn forbidden(message: &str) -> Reply {
         Reply::error(403, message)
@@ -243,7 +249,8 @@ impl Reply {
     /// another web server sends.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::html(200, "<html><title>Wi-Fi login</title></html>");
+    /// let reply = harmony_ollama::testing::Reply::html(200, "<html><title>Wi-Fi login</title></html>");
+    /// assert_eq!(reply.status(), 200);
     /// ```
     pub fn html(status: u16, page: &str) -> Reply {
         Reply::new(status, "text/html", page.as_bytes().to_vec(), false)
@@ -252,7 +259,9 @@ impl Reply {
     /// nginx's `502 Bad Gateway` page (Ollama behind it is down).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::bad_gateway();
+    /// let reply = harmony_ollama::testing::Reply::bad_gateway();
+    /// assert_eq!(reply.status(), 502);
+    /// assert!(reply.body().starts_with(b"<html>"));
     /// ```
     pub fn bad_gateway() -> Reply {
         Reply::html(502, NGINX_502)
@@ -292,6 +301,25 @@ impl Reply {
         let mut r = Reply::ndjson("");
         r.status = 0;
         r
+    }
+
+    /// The HTTP status (0 for [`silent`](Self::silent)).
+    ///
+    /// ```
+    /// assert_eq!(harmony_ollama::testing::Reply::model_not_found("x").status(), 404);
+    /// ```
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body as written (before chunked framing).
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::model_not_found("x");
+    /// assert_eq!(reply.body(), br#"{"error":"model 'x' not found"}"#);
+    /// ```
+    pub fn body(&self) -> &[u8] {
+        &self.body
     }
 
     /// An extra response header.
