@@ -46,6 +46,10 @@ fn check_fast_path(bytes: &[u8], parsed: &Result<GenerateLine<'_>, DecodeError>)
             }
         }
         (Err(DecodeError::Json { column, .. }), Err(e)) => assert_eq!(*column, e.column()),
+        // A lone surrogate is named; serde_json's error (and column) is its source.
+        (Err(DecodeError::LoneSurrogate { source, .. }), Err(e)) => {
+            assert_eq!(source.column(), e.column())
+        }
         _ => panic!(
             "generate() {:?} vs serde_json {:?} on {:?}",
             parsed.as_ref().map(|_| ()),

@@ -101,7 +101,7 @@ async fn harmony_turn<W: std::io::Write>(
             GenerateEvent::Thinking(_) => continue,
             GenerateEvent::Done(done) => GenerateLine {
                 done: true,
-                done_reason: done.done_reason.clone(),
+                done_reason: done.done_reason().map(str::to_owned),
                 eval_count: done.metrics.eval_count,
                 ..GenerateLine::default()
             },

@@ -370,6 +370,128 @@ impl OllamaClient {
         Ok(ChatStream::new(body, timeouts))
     }
 
+    /// Ollama's version (`GET /api/version`). A non-streaming call: bounded by the
+    /// total timeout, or by [`DEFAULT_CALL_TIMEOUT`] when none is set.
+    ///
+    /// ```
+    /// use harmony_ollama::testing::FakeOllama;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().version("0.12.3").start().await.unwrap();
+    /// let client = harmony_ollama::OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3");
+    /// # });
+    /// ```
+    pub async fn version(&self) -> Result<String, Error> {
+        let v = self
+            .call(self.http.get(self.url("/api/version")), "")
+            .await?;
+        Ok(v.get("version")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// A model's context window as Ollama reports it (`POST /api/show`,
+    /// `model_info["<architecture>.context_length"]`); `None` when it reports none.
+    /// Bounded like [`version`](Self::version).
+    ///
+    /// ```
+    /// use harmony_ollama::testing::FakeOllama;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().context_length(32_768).start().await.unwrap();
+    /// let client = harmony_ollama::OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert_eq!(client.context_length("gpt-oss:20b").await.unwrap(), Some(32_768));
+    /// assert!(client.context_length("llama9").await.is_err());
+    /// # });
+    /// ```
+    pub async fn context_length(&self, model: &str) -> Result<Option<u64>, Error> {
+        let body = serde_json::json!({ "model": model });
+        let v = self
+            .call(self.http.post(self.url("/api/show")).json(&body), model)
+            .await?;
+        let info = v.get("model_info").and_then(serde_json::Value::as_object);
+        let arch = info
+            .and_then(|i| i.get("general.architecture"))
+            .and_then(serde_json::Value::as_str);
+        let key = arch.map(|a| format!("{a}.context_length"));
+        Ok(info.and_then(|i| {
+            key.as_deref()
+                .and_then(|k| i.get(k))
+                // Without an architecture, any `*.context_length` key.
+                .or_else(|| {
+                    i.iter()
+                        .find(|(k, _)| k.ends_with(".context_length"))
+                        .map(|(_, v)| v)
+                })
+                .and_then(serde_json::Value::as_u64)
+        }))
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.host)
+    }
+
+    /// A non-streaming JSON call, all of it (headers and body) under one deadline.
+    async fn call(
+        &self,
+        request: reqwest::RequestBuilder,
+        model: &str,
+    ) -> Result<serde_json::Value, Error> {
+        let after = self.total_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT);
+        let deadline = tokio::time::Instant::now() + after;
+        let timeout = || Error::Timeout {
+            phase: TimeoutPhase::Total,
+            after,
+            partial: Partial::default(),
+        };
+        let response = tokio::time::timeout_at(deadline, request.send())
+            .await
+            .map_err(|_| timeout())?
+            .map_err(|source| self.send_error(source))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let retry_after = retry_after(&response);
+        let url = response.url().to_string();
+        let limits = BodyLimits {
+            idle: self.idle_timeout,
+            deadline: (deadline, after, TimeoutPhase::Total),
+        };
+        let body = read_bounded(response, limits).await?;
+        if !(200..300).contains(&status) || is_html(&content_type) {
+            return Err(status_error(ErrorReply {
+                status,
+                content_type: &content_type,
+                url: &url,
+                retry_after,
+                body: &body,
+                model,
+            }));
+        }
+        serde_json::from_slice(&body).map_err(|e| Error::Status {
+            status,
+            message: format!(
+                "not Ollama's JSON ({e}): {}",
+                String::from_utf8_lossy(&body[..body.len().min(200)])
+            ),
+        })
+    }
+
+    fn send_error(&self, source: reqwest::Error) -> Error {
+        if source.is_connect() {
+            Error::Connect {
+                host: self.config.host.clone(),
+                source,
+            }
+        } else {
+            Error::Http(source)
+        }
+    }
+
     async fn post(
         &self,
         path: &str,
@@ -398,19 +520,54 @@ impl OllamaClient {
             }
             None => send.await,
         };
-        let response = result.map_err(|source| {
-            if source.is_connect() {
-                Error::Connect {
-                    host: self.config.host.clone(),
-                    source,
-                }
-            } else {
-                Error::Http(source)
-            }
-        })?;
+        let response = result.map_err(|source| self.send_error(source))?;
         let status = response.status();
+        // Everything read from here on is bounded: the error body (a 500 that never
+        // finishes) by the idle limit between chunks and by the total limit, or by
+        // ERROR_BODY_TIMEOUT when no total limit is set.
+        let body_limits = BodyLimits {
+            idle: self.idle_timeout,
+            deadline: self
+                .total_timeout
+                .map(|t| (started + t, t, TimeoutPhase::Total))
+                .unwrap_or_else(|| {
+                    (
+                        tokio::time::Instant::now() + ERROR_BODY_TIMEOUT,
+                        ERROR_BODY_TIMEOUT,
+                        TimeoutPhase::Total,
+                    )
+                }),
+        };
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         if !status.is_success() {
-            return Err(status_error(status.as_u16(), response, model).await);
+            let retry_after = retry_after(&response);
+            let url = response.url().to_string();
+            let body = read_bounded(response, body_limits).await?;
+            return Err(status_error(ErrorReply {
+                status: status.as_u16(),
+                content_type: &content_type,
+                url: &url,
+                retry_after,
+                body: &body,
+                model,
+            }));
+        }
+        if is_html(&content_type) {
+            // A captive portal or a proxy page that answered 200: say so instead of
+            // failing to decode its first line as JSON.
+            let url = response.url().to_string();
+            let body = read_bounded(response, body_limits).await?;
+            return Err(Error::NotOllama {
+                url,
+                status: status.as_u16(),
+                content_type,
+                title: html_title(&body),
+            });
         }
         let timeouts = BodyTimeouts {
             idle: self.idle_timeout,
@@ -420,19 +577,124 @@ impl OllamaClient {
     }
 }
 
+/// How long reading a whole error body may take when no total timeout is set: error
+/// bodies are a few hundred bytes, sent at once.
+const ERROR_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The bound on a whole non-streaming call ([`OllamaClient::version`],
+/// [`OllamaClient::context_length`]) when the client has no total timeout.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by Ollama or common
+/// proxies in front of it, and is ignored).
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// Limits on reading a non-streamed body.
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    idle: Option<Duration>,
+    deadline: (tokio::time::Instant, Duration, TimeoutPhase),
+}
+
+/// Reads at most [`MAX_ERROR_BODY`] bytes of a body under `limits`. A body that fails
+/// mid-way keeps what arrived (an error body cut short still says something).
+async fn read_bounded(response: reqwest::Response, limits: BodyLimits) -> Result<Vec<u8>, Error> {
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    let (deadline, total, phase) = limits.deadline;
+    loop {
+        let next = tokio::time::timeout_at(deadline, async {
+            match limits.idle {
+                Some(idle) => tokio::time::timeout(idle, stream.next())
+                    .await
+                    .map_err(|_| (TimeoutPhase::Idle, idle)),
+                None => Ok(stream.next().await),
+            }
+        });
+        let chunk = match next.await {
+            Err(_) => Err((phase, total)),
+            Ok(r) => r,
+        };
+        match chunk {
+            Err((phase, after)) => {
+                return Err(Error::Timeout {
+                    phase,
+                    after,
+                    partial: Partial::default(),
+                })
+            }
+            Ok(Some(Ok(chunk))) => {
+                let room = MAX_ERROR_BODY - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if body.len() >= MAX_ERROR_BODY {
+                    break;
+                }
+            }
+            Ok(Some(Err(_)) | None) => break,
+        }
+    }
+    Ok(body)
+}
+
+fn is_html(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("text/html")
+        || essence.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+/// The text of an HTML page's `<title>`, trimmed and bounded, if it has one.
+fn html_title(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title: String = text[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let title: String = title.chars().take(200).collect();
+    (!title.is_empty()).then_some(title)
+}
+
+/// What an HTTP error reply consists of.
+struct ErrorReply<'a> {
+    status: u16,
+    content_type: &'a str,
+    url: &'a str,
+    retry_after: Option<Duration>,
+    body: &'a [u8],
+    model: &'a str,
+}
+
 type BodyStream =
     std::pin::Pin<Box<dyn futures_core::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
 
-/// Reads (a bounded prefix of) an error body and classifies it.
-async fn status_error(status: u16, response: reqwest::Response, model: &str) -> Error {
-    let mut body = Vec::new();
-    let mut stream = response.bytes_stream();
-    while let Some(Ok(chunk)) = stream.next().await {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
+/// Classifies an HTTP error reply (its body already read, bounded).
+fn status_error(reply: ErrorReply<'_>) -> Error {
+    let ErrorReply {
+        status,
+        content_type,
+        url,
+        retry_after,
+        body,
+        model,
+    } = reply;
+    let looks_html = is_html(content_type) || body.trim_ascii_start().starts_with(b"<");
+    if looks_html {
+        return Error::NotOllama {
+            url: url.to_owned(),
+            status,
+            content_type: content_type.to_owned(),
+            title: html_title(body),
+        };
     }
     #[derive(serde::Deserialize)]
     struct OllamaError {
@@ -440,11 +702,14 @@ async fn status_error(status: u16, response: reqwest::Response, model: &str) -> 
         // Ollama 0.11.3/0.11.4's misnamed key (ollama/ollama#11781): the JSON error only.
         #[serde(rename = "error parsing tool call")]
         tool_call: Option<String>,
+        // Ollama's 401 for its cloud models says where to sign in.
+        signin_url: Option<String>,
     }
-    let message = match serde_json::from_slice::<OllamaError>(&body) {
+    let (message, signin_url) = match serde_json::from_slice::<OllamaError>(body) {
         Ok(OllamaError {
             tool_call: Some(detail),
             error: None,
+            ..
         }) => {
             return Error::ToolCallParse {
                 raw: String::new(),
@@ -454,9 +719,11 @@ async fn status_error(status: u16, response: reqwest::Response, model: &str) -> 
             }
         }
         Ok(OllamaError {
-            error: Some(error), ..
-        }) => error,
-        _ => String::from_utf8_lossy(&body).trim().to_owned(),
+            error: Some(error),
+            signin_url,
+            ..
+        }) => (error, signin_url),
+        _ => (String::from_utf8_lossy(body).trim().to_owned(), None),
     };
     if let Some((raw, detail)) = parse_tool_call_error(&message) {
         return Error::ToolCallParse {
@@ -466,11 +733,23 @@ async fn status_error(status: u16, response: reqwest::Response, model: &str) -> 
             partial: Partial::default(),
         };
     }
-    if status == 404 && message.contains("not found") {
-        return Error::ModelNotFound {
+    match status {
+        // Both of Ollama's wordings: `model 'x' not found` (handlers) and `model "x"
+        // not found, try pulling it first` (scheduler).
+        404 if message.contains("not found") => Error::ModelNotFound {
             model: model.to_owned(),
             message,
-        };
+        },
+        401 | 403 => Error::Unauthorized {
+            status,
+            message,
+            signin_url,
+        },
+        499 => Error::Canceled { message },
+        503 => Error::Busy {
+            message,
+            retry_after,
+        },
+        _ => Error::Status { status, message },
     }
-    Error::Status { status, message }
 }

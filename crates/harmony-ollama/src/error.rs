@@ -26,6 +26,21 @@ pub enum DecodeError {
         /// The bound, in bytes.
         limit: usize,
     },
+    /// A `\uD800`–`\uDFFF` escape without its other half: not text in any
+    /// encoding (Go's encoder never writes one; a broken proxy or a hand-made line
+    /// can). serde_json calls this `unexpected end of hex escape`; this says what it is.
+    #[error("NDJSON line {line}, column {column}: lone surrogate `\\u{escape}` in a string (a \\u escape of half a UTF-16 pair)")]
+    LoneSurrogate {
+        /// 1-based line number.
+        line: u64,
+        /// 1-based byte column of the escape's backslash.
+        column: usize,
+        /// The four hex digits, as written.
+        escape: String,
+        /// serde_json's own error, with its column.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A line was not the JSON object expected.
     #[error("NDJSON line {line}, column {column}: {source}")]
     Json {
@@ -164,8 +179,10 @@ pub enum Error {
     /// Invalid configuration.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// Nothing listens at the host (or it could not be reached).
-    #[error("could not connect to Ollama at {host}: {source}")]
+    /// Nothing listens at the host (or it could not be reached). The message carries
+    /// the whole cause chain (`tcp connect error: Connection refused`), not only
+    /// reqwest's outer `error sending request`.
+    #[error("could not connect to Ollama at {host}: {}", Chain(.source))]
     Connect {
         /// The base URL used.
         host: String,
@@ -173,13 +190,58 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
-    /// Ollama does not have the model (HTTP 404).
-    #[error("model {model:?} not found: {message}")]
+    /// Ollama does not have the model (HTTP 404, either of its wordings: `model 'x'
+    /// not found` from the handlers, `model "x" not found, try pulling it first` from
+    /// the scheduler). The message says it once; Ollama's own text is kept in
+    /// `message`.
+    #[error("model {model:?} not found on Ollama (pull it with `ollama pull {model}`)")]
     ModelNotFound {
         /// The requested model.
         model: String,
         /// Ollama's error text.
         message: String,
+    },
+    /// Ollama (or a proxy in front of it) refused the request: HTTP 401 (Ollama's
+    /// `unauthorized`, with a `signin_url` for its cloud models) or 403.
+    #[error("{}", auth_message(*.status, .message, .signin_url.as_deref()))]
+    Unauthorized {
+        /// 401 or 403.
+        status: u16,
+        /// The `error` text (or the body).
+        message: String,
+        /// Where to sign in, when Ollama sent one.
+        signin_url: Option<String>,
+    },
+    /// HTTP 499 `request canceled`: Ollama saw the request's context end (a proxy or
+    /// load balancer gave up on it) before a model was scheduled.
+    #[error("{}", once("Ollama canceled the request (HTTP 499)", "request canceled", .message))]
+    Canceled {
+        /// Ollama's error text.
+        message: String,
+    },
+    /// HTTP 503: Ollama's queue is full (`server busy, please try again.  maximum
+    /// pending requests exceeded`, see `OLLAMA_MAX_QUEUE`) or the service is otherwise
+    /// unavailable. Worth retrying, after `retry_after` when the server sent one.
+    #[error("{}", busy_message(.message, *.retry_after))]
+    Busy {
+        /// Ollama's error text (or the body).
+        message: String,
+        /// The `Retry-After` header, when sent as seconds.
+        retry_after: Option<Duration>,
+    },
+    /// The peer answered with an HTML page instead of Ollama's JSON: a proxy's error
+    /// page (a 502 from nginx), a captive portal, a login page, or another web server
+    /// on Ollama's port. Tells where it came from.
+    #[error("{}", html_message(.url, *.status, .title.as_deref()))]
+    NotOllama {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` received.
+        content_type: String,
+        /// The page's `<title>`, when it has one.
+        title: Option<String>,
     },
     /// Ollama answered with an HTTP error status before streaming.
     #[error("Ollama returned HTTP {status}: {message}")]
@@ -224,8 +286,10 @@ pub enum Error {
         /// Text received.
         partial: Partial,
     },
-    /// The connection failed mid-stream (reset, dropped, truncated chunk).
-    #[error("the connection to Ollama failed mid-stream: {source}")]
+    /// The connection failed mid-stream (reset, dropped, truncated chunk). The message
+    /// carries the cause chain (`connection reset by peer`, `end of file before message
+    /// length reached`), not only reqwest's `error decoding response body`.
+    #[error("the connection to Ollama failed mid-stream: {}", Chain(.source))]
     Disconnected {
         /// The transport error.
         #[source]
@@ -253,11 +317,125 @@ pub enum Error {
         partial: Partial,
     },
     /// Any other HTTP-level failure (request could not be sent, bad headers).
-    #[error("HTTP request to Ollama failed: {0}")]
+    #[error("HTTP request to Ollama failed: {}", Chain(.0))]
     Http(#[source] reqwest::Error),
 }
 
+/// Renders a source chain on one line, `outer: inner: innermost`, skipping a cause
+/// whose text its parent already ends with (hyper and reqwest often repeat it).
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut last = self.0.to_string();
+        f.write_str(&last)?;
+        let mut next = self.0.source();
+        // Bounded: a cyclic chain (not possible with std's types, but cheap to guard).
+        for _ in 0..16 {
+            let Some(cause) = next else { break };
+            let text = cause.to_string();
+            if !last.ends_with(&text) {
+                write!(f, ": {text}")?;
+            }
+            last = text;
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// `what`, then `: message` unless the message only restates `canonical`.
+fn once(what: &str, canonical: &str, message: &str) -> String {
+    let m = message.trim();
+    if m.is_empty() || m.eq_ignore_ascii_case(canonical) {
+        what.to_owned()
+    } else {
+        format!("{what}: {m}")
+    }
+}
+
+fn auth_message(status: u16, message: &str, signin_url: Option<&str>) -> String {
+    let what = if status == 403 {
+        "Ollama refused access (HTTP 403 Forbidden)".to_owned()
+    } else {
+        format!("Ollama requires authorization (HTTP {status} Unauthorized)")
+    };
+    let canonical = if status == 403 {
+        "forbidden"
+    } else {
+        "unauthorized"
+    };
+    let mut out = once(&what, canonical, message);
+    if let Some(url) = signin_url {
+        out.push_str("; sign in at ");
+        out.push_str(url);
+    }
+    out
+}
+
+fn busy_message(message: &str, retry_after: Option<Duration>) -> String {
+    let m = message.trim();
+    let mut out = if m.starts_with("server busy") {
+        // Ollama's text, once, without its "please try again" (the hint follows).
+        let detail = m
+            .split_once("maximum pending requests exceeded")
+            .map_or("", |_| ": maximum pending requests exceeded");
+        format!("Ollama is busy (HTTP 503){detail}")
+    } else {
+        once(
+            "Ollama is unavailable (HTTP 503)",
+            "service unavailable",
+            message,
+        )
+    };
+    match retry_after {
+        Some(d) => out.push_str(&format!("; retry after {} s", d.as_secs().max(1))),
+        None => out.push_str("; retry later"),
+    }
+    out
+}
+
+fn html_message(url: &str, status: u16, title: Option<&str>) -> String {
+    let mut out = format!("{url} answered HTTP {status} with an HTML page, not Ollama's JSON");
+    if let Some(title) = title {
+        out.push_str(&format!(" (page title {title:?})"));
+    }
+    out.push_str(": a proxy, captive portal or other web server is in the way");
+    out
+}
+
 impl Error {
+    /// How long the server asked to wait before retrying, for [`Error::Busy`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let err = harmony_ollama::Error::Busy { message: "server busy".into(), retry_after: Some(Duration::from_secs(2)) };
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+    /// assert!(err.is_retryable());
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Busy { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed: a busy server, a
+    /// canceled request, a connection that could not be made or failed before any text.
+    ///
+    /// ```
+    /// let err = harmony_ollama::Error::ModelNotFound { model: "x".into(), message: String::new() };
+    /// assert!(!err.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Busy { .. } | Error::Canceled { .. } | Error::Connect { .. } => true,
+            Error::NotOllama { status, .. } => matches!(status, 502..=504),
+            Error::Disconnected { partial, .. } => partial.is_empty(),
+            _ => false,
+        }
+    }
+
     /// Text received before the error, for the errors that can happen mid-stream.
     ///
     /// ```

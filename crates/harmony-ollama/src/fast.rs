@@ -5,10 +5,12 @@
 //! ```
 //!
 //! and the last one, the same followed by `done_reason` and the metrics
-//! (`total_duration` … `eval_duration`). Exactly those shapes: these keys in the order
-//! Ollama's Go encoder writes them, each at most once, no whitespace, `done` a literal,
-//! metrics plain integers of at most 19 digits. Anything else (`error` lines,
-//! `thinking`, `context`, unknown fields, another order, whitespace, an escape the
+//! (`total_duration` … `eval_duration`), each optionally with `"thinking":"…"` right
+//! after `response` (where Go writes it, when Ollama's template inferred thinking
+//! tags). Exactly those shapes: these keys in the order Ollama's Go encoder writes
+//! them, each at most once, no whitespace, `done` a literal, metrics plain integers of
+//! at most 19 digits. Anything else (`error` lines, `context`, unknown fields, another
+//! order, whitespace, an escape the
 //! scanner does not handle, a lone surrogate, a control character, invalid UTF-8,
 //! malformed JSON) makes [`head`] or [`Head::with_tail`] return `None`, and the caller
 //! parses the line with serde_json as before, so errors are reported exactly as
@@ -27,6 +29,7 @@ use crate::text::Text;
 const MODEL: &[u8] = b"{\"model\":\"";
 const CREATED_AT: &[u8] = b",\"created_at\":\"";
 const RESPONSE: &[u8] = b",\"response\":\"";
+const THINKING: &[u8] = b",\"thinking\":\"";
 const DONE: &[u8] = b",\"done\":";
 
 /// The fields that may follow `done`, in the order Go writes them (`context` is left to
@@ -48,6 +51,7 @@ pub(crate) struct Head<'a> {
     model: Text<'a>,
     created_at: Text<'a>,
     response: Text<'a>,
+    thinking: Option<Text<'a>>,
     done: bool,
     rest: usize,
 }
@@ -69,6 +73,12 @@ pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
     at = expect(b, at, RESPONSE)?;
     let response;
     (response, at) = string(line, at)?;
+    let mut thinking = None;
+    if b[at..].starts_with(THINKING) {
+        let text;
+        (text, at) = string(line, at + THINKING.len())?;
+        thinking = Some(text);
+    }
     at = expect(b, at, DONE)?;
     let done = if b[at..].starts_with(b"false") {
         at += 5;
@@ -84,6 +94,7 @@ pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
         model,
         created_at,
         response,
+        thinking,
         done,
         rest: at,
     })
@@ -105,7 +116,7 @@ impl<'a> Head<'a> {
             model: self.model,
             created_at: self.created_at,
             response: self.response,
-            thinking: None,
+            thinking: self.thinking,
             done: self.done,
             done_reason: None,
             context: None,

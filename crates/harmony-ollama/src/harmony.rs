@@ -198,7 +198,7 @@ impl ResponseBuilder {
                 mode,
                 model: done.model.clone(),
                 truncated: done.is_truncated(),
-                done_reason: done.done_reason,
+                done_reason: done.done_reason().map(str::to_owned),
                 metrics: done.metrics,
                 diagnostics: completion.diagnostics,
                 response_diagnostics: self.notes,

@@ -50,7 +50,7 @@ mod tool_loop;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-pub use client::{ClientBuilder, OllamaClient};
+pub use client::{ClientBuilder, OllamaClient, DEFAULT_CALL_TIMEOUT};
 pub use config::{
     normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
 };
@@ -63,6 +63,8 @@ pub use line::{ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallF
 pub use ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
 pub use options::{KeepAlive, Options, MAX_NUM_CTX};
 pub use request::{ChatRequest, ChatRequestMessage, GenerateRequest};
-pub use stream::{ChatEvent, ChatStream, ChatToolCall, Done, GenerateEvent, GenerateStream};
+pub use stream::{
+    ChatEvent, ChatStream, ChatToolCall, Done, DoneReason, GenerateEvent, GenerateStream,
+};
 pub use text::Text;
 pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};

@@ -306,12 +306,68 @@ impl<'a> RawLine<'a> {
     // Out of line: keeps serde_json's code off the fast path it backs up.
     #[inline(never)]
     fn parse<T: serde::Deserialize<'a>>(&self) -> Result<T, DecodeError> {
-        serde_json::from_slice(self.bytes).map_err(|source| DecodeError::Json {
-            line: self.number,
-            column: source.column(),
-            source,
+        serde_json::from_slice(self.bytes).map_err(|source| {
+            // serde_json reports a lone surrogate as `unexpected end of hex escape` (or
+            // `lone leading surrogate`); find the escape it stopped at and say so.
+            if source.is_syntax() {
+                if let Some((at, escape)) = lone_surrogate(self.bytes, source.column()) {
+                    return DecodeError::LoneSurrogate {
+                        line: self.number,
+                        column: at + 1,
+                        escape,
+                        source,
+                    };
+                }
+            }
+            DecodeError::Json {
+                line: self.number,
+                column: source.column(),
+                source,
+            }
         })
     }
+}
+
+/// The first `\uXXXX` escape in `line` that is half a surrogate pair without its other
+/// half, if it starts before serde_json's error `column` (1-based): its byte offset
+/// and its four hex digits. Only called on a line serde_json already rejected, so it
+/// may be slow; escapes are walked pairwise so `\\ud800` (an escaped backslash) is
+/// not mistaken for one.
+#[cold]
+fn lone_surrogate(line: &[u8], column: usize) -> Option<(usize, String)> {
+    let hex = |at: usize| -> Option<u16> {
+        let digits = line.get(at..at + 4)?;
+        u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+    };
+    let mut i = 0;
+    while i + 1 < line.len() && i < column {
+        if line[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if line[i + 1] != b'u' {
+            i += 2;
+            continue;
+        }
+        let unit = hex(i + 2)?;
+        match unit {
+            0xD800..=0xDBFF => {
+                let paired = line.get(i + 6..i + 8) == Some(&b"\\u"[..])
+                    && hex(i + 8).is_some_and(|u| (0xDC00..=0xDFFF).contains(&u));
+                if !paired {
+                    let digits = String::from_utf8_lossy(&line[i + 2..i + 6]).into_owned();
+                    return Some((i, digits));
+                }
+                i += 12;
+            }
+            0xDC00..=0xDFFF => {
+                let digits = String::from_utf8_lossy(&line[i + 2..i + 6]).into_owned();
+                return Some((i, digits));
+            }
+            _ => i += 6,
+        }
+    }
+    None
 }
 
 /// Lending cursor over the lines completed by one fed chunk; see

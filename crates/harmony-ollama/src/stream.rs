@@ -24,19 +24,151 @@ use crate::text::Text;
 
 type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
+/// Why Ollama ended the answer: its `done_reason`, typed.
+///
+/// Ollama writes `stop` (a stop token), `length` (`num_predict` or the context
+/// limit), `load` (an empty prompt: the model was only loaded), `unload` (an empty
+/// prompt with `keep_alive: 0`: the model was unloaded), or nothing at all when its
+/// runner closed the connection mid-generation (Go's `DoneReasonConnectionClosed`
+/// prints as the empty string, which `omitempty` drops).
+///
+/// ```
+/// use harmony_ollama::DoneReason;
+///
+/// assert_eq!(DoneReason::from_wire(Some("stop")), DoneReason::Stop);
+/// assert_eq!(DoneReason::from_wire(None), DoneReason::Missing);
+/// assert!(DoneReason::Missing.is_truncated());
+/// assert_eq!(DoneReason::from_wire(Some("load")).as_wire(), Some("load"));
+/// assert!(DoneReason::Load.diagnostic().unwrap().contains("empty prompt"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DoneReason {
+    /// `stop`: the model emitted a stop token (Ollama swallows it).
+    Stop,
+    /// `length`: `num_predict` or the context window ran out; the text is cut.
+    Length,
+    /// `load`: the prompt was empty, Ollama only loaded the model; no answer.
+    Load,
+    /// `unload`: the prompt was empty and `keep_alive` 0; Ollama unloaded the model.
+    Unload,
+    /// `done: true` without a `done_reason`: Ollama's runner closed the connection
+    /// before it finished (a crash, an out-of-memory kill). The text is incomplete.
+    Missing,
+    /// A reason this crate does not know yet, as sent.
+    Other(String),
+    /// No `done` line was received at all: the [`Done`] was made by this crate (the
+    /// default, e.g. after salvaging a tool call Ollama's parser rejected, which ends
+    /// Ollama's stream with an error line instead of `done`). Not truncated: Ollama
+    /// rejects a call only once generation is over.
+    #[default]
+    NoDoneLine,
+}
+
+impl DoneReason {
+    /// From the wire's `done_reason` (absent or empty: [`DoneReason::Missing`]).
+    ///
+    /// ```
+    /// use harmony_ollama::DoneReason;
+    /// assert_eq!(DoneReason::from_wire(Some("")), DoneReason::Missing);
+    /// assert_eq!(DoneReason::from_wire(Some("eos")), DoneReason::Other("eos".into()));
+    /// ```
+    pub fn from_wire(reason: Option<&str>) -> DoneReason {
+        match reason {
+            None | Some("") => DoneReason::Missing,
+            Some("stop") => DoneReason::Stop,
+            Some("length") => DoneReason::Length,
+            Some("load") => DoneReason::Load,
+            Some("unload") => DoneReason::Unload,
+            Some(other) => DoneReason::Other(other.to_owned()),
+        }
+    }
+
+    /// The wire spelling (`None` for [`DoneReason::Missing`] and
+    /// [`DoneReason::NoDoneLine`]).
+    ///
+    /// ```
+    /// assert_eq!(harmony_ollama::DoneReason::Length.as_wire(), Some("length"));
+    /// assert_eq!(harmony_ollama::DoneReason::Missing.as_wire(), None);
+    /// ```
+    pub fn as_wire(&self) -> Option<&str> {
+        Some(match self {
+            DoneReason::Stop => "stop",
+            DoneReason::Length => "length",
+            DoneReason::Load => "load",
+            DoneReason::Unload => "unload",
+            DoneReason::Missing | DoneReason::NoDoneLine => return None,
+            DoneReason::Other(s) => s,
+        })
+    }
+
+    /// Whether the text is cut short: [`Length`](DoneReason::Length) or
+    /// [`Missing`](DoneReason::Missing). A truncated answer has no stop token to
+    /// infer: its open message stays open.
+    ///
+    /// ```
+    /// use harmony_ollama::DoneReason;
+    /// assert!(DoneReason::Length.is_truncated());
+    /// assert!(!DoneReason::Stop.is_truncated());
+    /// assert!(!DoneReason::Load.is_truncated());
+    /// ```
+    pub fn is_truncated(&self) -> bool {
+        matches!(self, DoneReason::Length | DoneReason::Missing)
+    }
+
+    /// A sentence for the caller when the reason is not an ordinary end: what
+    /// happened. `None` for [`DoneReason::Stop`] and [`DoneReason::NoDoneLine`].
+    ///
+    /// ```
+    /// use harmony_ollama::DoneReason;
+    /// assert!(DoneReason::Stop.diagnostic().is_none());
+    /// assert!(DoneReason::Missing.diagnostic().unwrap().contains("closed the connection"));
+    /// ```
+    pub fn diagnostic(&self) -> Option<&'static str> {
+        match self {
+            DoneReason::Stop | DoneReason::NoDoneLine => None,
+            DoneReason::Length => Some(
+                "the answer was cut at the token limit (num_predict or the context window)",
+            ),
+            DoneReason::Load => Some(
+                "Ollama only loaded the model (it answers an empty prompt that way); no answer was generated",
+            ),
+            DoneReason::Unload => Some(
+                "Ollama unloaded the model (empty prompt with keep_alive 0); no answer was generated",
+            ),
+            DoneReason::Missing => Some(
+                "Ollama's runner closed the connection before the answer was finished (done without done_reason); the text is incomplete",
+            ),
+            DoneReason::Other(_) => Some("Ollama ended the answer for a reason this client does not know"),
+        }
+    }
+}
+
+impl std::fmt::Display for DoneReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DoneReason::Missing => "(no done_reason)",
+            DoneReason::NoDoneLine => "(no done line)",
+            other => other.as_wire().unwrap_or_default(),
+        })
+    }
+}
+
 /// The final line's metadata.
 ///
 /// ```
 /// let done = harmony_ollama::Done::default();
 /// assert!(!done.is_truncated());
+/// assert_eq!(done.reason, harmony_ollama::DoneReason::NoDoneLine);
+/// assert_eq!(done.done_reason(), None);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Done {
     /// Model that answered.
     pub model: String,
-    /// `stop`, `length`, ...
-    pub done_reason: Option<String>,
+    /// Why generation ended (Ollama's `done_reason`, typed).
+    pub reason: DoneReason,
     /// Timings and token counts.
     pub metrics: Metrics,
     /// Deprecated conversation context (not sent in raw mode).
@@ -44,16 +176,30 @@ pub struct Done {
 }
 
 impl Done {
-    /// Whether generation hit `num_predict` or the context limit (`done_reason:
-    /// "length"`): the output is cut short.
+    /// Whether the output is cut short: `done_reason: "length"` (`num_predict` or the
+    /// context limit), or no `done_reason` at all (the runner closed the connection).
     ///
     /// ```
-    /// let mut done = harmony_ollama::Done::default();
-    /// done.done_reason = Some("length".into());
+    /// use harmony_ollama::{Done, DoneReason};
+    /// let mut done = Done::default();
+    /// done.reason = DoneReason::Length;
+    /// assert!(done.is_truncated());
+    /// done.reason = DoneReason::Missing;
     /// assert!(done.is_truncated());
     /// ```
     pub fn is_truncated(&self) -> bool {
-        self.done_reason.as_deref() == Some("length")
+        self.reason.is_truncated()
+    }
+
+    /// Ollama's `done_reason` as sent (`None` when it sent none, or no `done` line).
+    ///
+    /// ```
+    /// let mut done = harmony_ollama::Done::default();
+    /// done.reason = harmony_ollama::DoneReason::Unload;
+    /// assert_eq!(done.done_reason(), Some("unload"));
+    /// ```
+    pub fn done_reason(&self) -> Option<&str> {
+        self.reason.as_wire()
     }
 }
 
@@ -188,9 +334,13 @@ impl Core {
             }
             match self.body.as_mut().poll_next(cx) {
                 Poll::Ready(Some(Ok(chunk))) => {
+                    // Only content is progress: a peer writing a blank line a second
+                    // (a keep-alive) must not hold the client past its idle limit.
                     if let Some((sleep, after)) = &mut self.idle {
-                        let at = Instant::now() + *after;
-                        sleep.as_mut().reset(at);
+                        if has_content(&chunk) {
+                            let at = Instant::now() + *after;
+                            sleep.as_mut().reset(at);
+                        }
                     }
                     let mut stop = false;
                     let Core {
@@ -283,6 +433,14 @@ impl Core {
     }
 }
 
+/// Whether a chunk holds anything but line breaks and blanks. Stops at the first such
+/// byte, which in an NDJSON stream is almost always the first (`{`).
+fn has_content(chunk: &[u8]) -> bool {
+    chunk
+        .iter()
+        .any(|&b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+}
+
 /// The error a `{"error": ...}` line stands for.
 fn error_line(message: Text<'_>, partial: &Partial) -> Error {
     match parse_tool_call_error(&message) {
@@ -325,7 +483,7 @@ fn done(
 ) -> Done {
     Done {
         model: model.into_owned(),
-        done_reason: done_reason.map(Text::into_owned),
+        reason: DoneReason::from_wire(done_reason.as_deref()),
         metrics,
         context,
     }

@@ -94,7 +94,7 @@ async fn raw_generate_streams_decoded_fragments_in_any_chunking() {
             panic!("last event is Done")
         };
         assert_eq!(done.model, MODEL);
-        assert_eq!(done.done_reason.as_deref(), Some("stop"));
+        assert_eq!(done.reason, harmony_ollama::DoneReason::Stop);
         assert!(!done.is_truncated());
         assert_eq!(
             done.metrics.eval_count,
@@ -305,7 +305,8 @@ async fn model_not_found_is_typed() {
     }
     assert_eq!(
         err.to_string(),
-        "model \"gpt-oss:999b\" not found: model 'gpt-oss:999b' not found"
+        // Said once (it used to repeat Ollama's own wording after ours).
+        "model \"gpt-oss:999b\" not found on Ollama (pull it with `ollama pull gpt-oss:999b`)"
     );
 }
 
@@ -548,7 +549,7 @@ async fn chat_stream_maps_thinking_content_tool_calls_and_done() {
         calls[0].arguments,
         json!({"location": "Paris, FR", "unit": "°C"})
     );
-    assert_eq!(done.unwrap().done_reason.as_deref(), Some("stop"));
+    assert_eq!(done.unwrap().reason, harmony_ollama::DoneReason::Stop);
 
     let received = server.received();
     assert_eq!(received[0].path, "/api/chat");

@@ -385,7 +385,7 @@ fn summarize(events: &[StreamEvent]) -> Vec<String> {
             StreamEvent::ToolCallStart(s) => format!("call {} {}", s.index, s.name),
             StreamEvent::ToolCallArgs { delta, .. } => format!("args {delta}"),
             StreamEvent::ToolCallEnd(e) => format!("call end {} {}", e.raw, e.error.is_none()),
-            StreamEvent::Done(d) => format!("done {:?}", d.done_reason),
+            StreamEvent::Done(d) => format!("done {:?}", d.done_reason()),
             other => format!("{other:?}"),
         })
         .collect()

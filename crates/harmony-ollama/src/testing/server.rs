@@ -1,27 +1,59 @@
-//! A fake Ollama on loopback: real HTTP/1.1 over a real socket, scripted replies.
+//! A fake Ollama on loopback: real HTTP/1.1 over a real socket, scripted replies and
+//! a scripted model.
 //!
 //! Hand-written on a plain `TcpListener` rather than a web framework, because the
 //! faults under test live below a framework's API: bodies cut mid-chunk, connections
-//! dropped without a terminating chunk, writes split at arbitrary bytes, and noticing
-//! that the client hung up.
+//! reset or dropped without a terminating chunk, writes split at arbitrary bytes,
+//! error bodies that stall, idle keep-alive connections closed by the server, and
+//! noticing that the client hung up.
+//!
+//! Two ways to start one:
+//! - [`FakeOllama::start`]: one scripted [`Reply`] per connection, in order, each with
+//!   `Connection: close`; then it stops accepting.
+//! - [`FakeOllama::builder`]: keep-alive connections (any number of requests each);
+//!   scripted replies answer requests in order, and once they are used up the built-in
+//!   simulator answers like Ollama would: from the request (unknown model, empty
+//!   prompt, raw mode with a system prompt) and with the scripted model ([`Agent`]) on
+//!   `/api/generate`, `/api/chat` and OpenAI's `/v1/completions`, plus `/api/tags`,
+//!   `/api/show`, `/api/version` and `/api/ps`.
+//!
+//! Status lines and bodies are those of Ollama's server (`server/routes.go`): 404
+//! `model 'x' not found` from the handlers and `model "x" not found, try pulling it
+//! first` from the scheduler, 499 `request canceled`, 503 `server busy, please try
+//! again.  maximum pending requests exceeded`, 401 `unauthorized` with a `signin_url`,
+//! 400 `raw mode does not support template, system, or context`, and the `load` /
+//! `unload` answers to an empty prompt.
 //!
 //! Bounded by construction: it listens on 127.0.0.1 only, on an ephemeral port; it
-//! serves exactly one connection per scripted reply and then stops accepting; it reads
-//! at most 64 KiB of request head and 16 MiB of body; and it shuts down by itself after
-//! [`FakeOllama::LIFETIME`] or when dropped.
+//! reads at most 64 KiB of request head and 16 MiB of body; and it shuts down by
+//! itself after [`FakeOllama::LIFETIME`] (or the builder's lifetime) or when dropped.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use super::agent::Agent;
+use super::convert::chat_ndjson_from_generate;
+use super::escape::write_go_json_string;
+use super::ndjson_writer::{write_go_value, OllamaNdjson};
+
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Ollama's 503 text when its queue is full (`ErrMaxQueue`, two spaces included).
+pub const SERVER_BUSY: &str = "server busy, please try again.  maximum pending requests exceeded";
+
+/// The page nginx sends when Ollama behind it is down.
+const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n";
 
 /// How a streamed body is cut into socket writes.
 ///
@@ -39,7 +71,18 @@ pub enum Chunking {
     At(Vec<usize>),
 }
 
-/// One scripted answer, used for one connection.
+/// How a reply's connection is broken, if it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Break {
+    /// Close after this many body bytes, without the terminating chunk (a FIN).
+    Cut(usize),
+    /// Reset (RST) after this many body bytes.
+    Reset(usize),
+    /// Stop writing after this many body bytes and hold the connection.
+    Stall(usize),
+}
+
+/// One scripted answer (to one request).
 ///
 /// ```
 /// use harmony_ollama::testing::{Chunking, Reply};
@@ -52,30 +95,61 @@ pub enum Chunking {
 #[derive(Debug, Clone)]
 pub struct Reply {
     status: u16,
-    content_type: &'static str,
+    content_type: String,
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
+    chunked: bool,
     chunking: Chunking,
     delay: Duration,
-    cut_after: Option<usize>,
-    stall_after: Option<usize>,
+    brk: Option<Break>,
+    close: bool,
 }
 
 impl Reply {
-    /// A 200 `application/x-ndjson` stream of `body`, written one line at a time.
+    fn new(status: u16, content_type: &str, body: Vec<u8>, chunked: bool) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.to_owned(),
+            headers: Vec::new(),
+            body,
+            chunked,
+            chunking: if chunked {
+                Chunking::Lines
+            } else {
+                Chunking::Every(usize::MAX)
+            },
+            delay: Duration::ZERO,
+            brk: None,
+            close: false,
+        }
+    }
+
+    /// A 200 `application/x-ndjson` stream of `body` (chunked), written one line at a
+    /// time.
     ///
     /// ```
     /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n");
     /// ```
     pub fn ndjson(body: impl Into<String>) -> Reply {
-        Reply {
-            status: 200,
-            content_type: "application/x-ndjson",
-            body: body.into().into_bytes(),
-            chunking: Chunking::Lines,
-            delay: Duration::ZERO,
-            cut_after: None,
-            stall_after: None,
-        }
+        Reply::new(200, "application/x-ndjson", body.into().into_bytes(), true)
+    }
+
+    /// A 200 `application/json` body with a `Content-Length`, as Ollama's non-streamed
+    /// answers (`/api/tags`, `/api/show`, a `load` line).
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::json(&serde_json::json!({"version": "0.12.3"}));
+    /// assert_eq!((reply.status(), reply.body()), (200, &br#"{"version":"0.12.3"}"#[..]));
+    /// ```
+    pub fn json(value: &Value) -> Reply {
+        let mut body = String::new();
+        write_go_value(&mut body, value);
+        Reply::new(
+            200,
+            "application/json; charset=utf-8",
+            body.into_bytes(),
+            false,
+        )
     }
 
     /// An HTTP error the way Ollama sends one: `status` with `{"error":"message"}`.
@@ -85,26 +159,112 @@ impl Reply {
     /// ```
     pub fn error(status: u16, message: &str) -> Reply {
         let mut body = String::from("{\"error\":");
-        super::escape::write_go_json_string(&mut body, message);
+        write_go_json_string(&mut body, message);
         body.push('}');
-        Reply {
+        Reply::new(
             status,
-            content_type: "application/json; charset=utf-8",
-            body: body.into_bytes(),
-            chunking: Chunking::Every(usize::MAX),
-            delay: Duration::ZERO,
-            cut_after: None,
-            stall_after: None,
-        }
+            "application/json; charset=utf-8",
+            body.into_bytes(),
+            false,
+        )
     }
 
-    /// Ollama's 404 for a model it does not have: `model 'NAME' not found`.
+    /// Ollama's 404 from its handlers for a model it does not have: `model 'NAME' not
+    /// found`.
     ///
     /// ```
     /// let _ = harmony_ollama::testing::Reply::model_not_found("gpt-oss:20b");
     /// ```
     pub fn model_not_found(model: &str) -> Reply {
         Reply::error(404, &format!("model '{model}' not found"))
+    }
+
+    /// Ollama's 404 from its scheduler: `model "NAME" not found, try pulling it first`.
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::model_not_pulled("gpt-oss:20b");
+    /// assert_eq!(reply.body(), br#"{"error":"model \"gpt-oss:20b\" not found, try pulling it first"}"#);
+    /// ```
+    pub fn model_not_pulled(model: &str) -> Reply {
+        let mut quoted = String::new();
+        write_go_json_string(&mut quoted, model);
+        Reply::error(
+            404,
+            &format!("model {quoted} not found, try pulling it first"),
+        )
+    }
+
+    /// Ollama's 499 when the request's context ended before a runner was scheduled.
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::canceled();
+    /// assert_eq!((reply.status(), reply.body()), (499, &br#"{"error":"request canceled"}"#[..]));
+    /// ```
+    pub fn canceled() -> Reply {
+        Reply::error(499, "request canceled")
+    }
+
+    /// Ollama's 503 when its queue is full ([`SERVER_BUSY`]); add a `Retry-After`
+    /// with [`header`](Self::header).
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::server_busy().header("Retry-After", "2");
+    /// assert_eq!(reply.status(), 503);
+    /// assert!(std::str::from_utf8(reply.body()).unwrap().contains("maximum pending requests exceeded"));
+    /// ```
+    pub fn server_busy() -> Reply {
+        Reply::error(503, SERVER_BUSY)
+    }
+
+    /// Ollama's 401 for a cloud model when not signed in:
+    /// `{"error":"unauthorized","signin_url":URL}`.
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::unauthorized("https://ollama.com/connect?x");
+    /// assert_eq!(reply.body(), br#"{"error":"unauthorized","signin_url":"https://ollama.com/connect?x"}"#);
+    /// ```
+    pub fn unauthorized(signin_url: &str) -> Reply {
+        Reply::json_error(
+            401,
+            &json!({"error": "unauthorized", "signin_url": signin_url}),
+        )
+    }
+
+    /// A 403 with Ollama's error shape.
+    ///
+    /// ```
+    /// assert_eq!(harmony_ollama::testing::Reply::forbidden("no").status(), 403);
+    /// ```
+    pub fn forbidden(message: &str) -> Reply {
+        Reply::error(403, message)
+    }
+
+    fn json_error(status: u16, value: &Value) -> Reply {
+        let mut r = Reply::json(value);
+        r.status = status;
+        r
+    }
+
+    /// An HTML page with `status` (`text/html`), as a proxy, a captive portal or
+    /// another web server sends.
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::html(200, "<html><title>Wi-Fi login</title></html>");
+    /// assert_eq!(reply.status(), 200);
+    /// ```
+    pub fn html(status: u16, page: &str) -> Reply {
+        Reply::new(status, "text/html", page.as_bytes().to_vec(), false)
+    }
+
+    /// nginx's `502 Bad Gateway` page (Ollama behind it is down).
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::bad_gateway();
+    /// assert_eq!(reply.status(), 502);
+    /// assert!(reply.body().starts_with(b"<html>"));
+    /// ```
+    pub fn bad_gateway() -> Reply {
+        Reply::html(502, NGINX_502)
     }
 
     /// Ollama's 500 when its tool-call parser fails on the model's output.
@@ -143,6 +303,45 @@ impl Reply {
         r
     }
 
+    /// The HTTP status (0 for [`silent`](Self::silent)).
+    ///
+    /// ```
+    /// assert_eq!(harmony_ollama::testing::Reply::model_not_found("x").status(), 404);
+    /// ```
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body as written (before chunked framing).
+    ///
+    /// ```
+    /// let reply = harmony_ollama::testing::Reply::model_not_found("x");
+    /// assert_eq!(reply.body(), br#"{"error":"model 'x' not found"}"#);
+    /// ```
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// An extra response header.
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::Reply::server_busy().header("Retry-After", "5");
+    /// ```
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The `Content-Type` header.
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").content_type("text/plain");
+    /// ```
+    pub fn content_type(mut self, content_type: &str) -> Reply {
+        self.content_type = content_type.to_owned();
+        self
+    }
+
     /// How the body is split into writes.
     ///
     /// ```
@@ -163,24 +362,47 @@ impl Reply {
         self
     }
 
-    /// Drop the connection after `bytes` of body, without the terminating chunk.
+    /// Close the connection after `bytes` of body, without the terminating chunk.
     ///
     /// ```
     /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").cut_after(1);
     /// ```
     pub fn cut_after(mut self, bytes: usize) -> Reply {
-        self.cut_after = Some(bytes);
+        self.brk = Some(Break::Cut(bytes));
         self
     }
 
-    /// Stop writing after `bytes` of body and keep the connection open until the
+    /// Reset the connection (TCP RST) after `bytes` of body: a peer that crashed or a
+    /// middlebox that gave up.
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").reset_after(1);
+    /// ```
+    pub fn reset_after(mut self, bytes: usize) -> Reply {
+        self.brk = Some(Break::Reset(bytes));
+        self
+    }
+
+    /// Stop writing after `bytes` of body (streamed or not: an error body with its
+    /// full `Content-Length` stalls too) and keep the connection open until the
     /// client goes away (for timeouts).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").stall_after(0);
+    /// let _ = harmony_ollama::testing::Reply::error(500, "boom").stall_after(3);
     /// ```
     pub fn stall_after(mut self, bytes: usize) -> Reply {
-        self.stall_after = Some(bytes);
+        self.brk = Some(Break::Stall(bytes));
+        self
+    }
+
+    /// Send `Connection: close` and close after this reply, even on a keep-alive
+    /// server.
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").close();
+    /// ```
+    pub fn close(mut self) -> Reply {
+        self.close = true;
         self
     }
 
@@ -200,6 +422,9 @@ impl Reply {
             }
             Chunking::At(at) => at.iter().map(|&c| c.min(len)).collect(),
         };
+        if let Some(Break::Cut(b) | Break::Reset(b) | Break::Stall(b)) = self.brk {
+            cuts.push(b.min(len));
+        }
         cuts.push(len);
         cuts.sort_unstable();
         cuts.dedup();
@@ -230,9 +455,41 @@ pub struct Received {
     pub path: String,
     /// The body as text.
     pub body: String,
+    /// Request headers, names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    /// Which connection it came on (0 for the first accepted), to see keep-alive.
+    pub connection: usize,
 }
 
-/// How a served connection ended.
+impl Received {
+    /// The body's `prompt` (`/api/generate`, `/v1/completions`), if any.
+    ///
+    /// ```
+    /// let mut r = harmony_ollama::testing::Received::default();
+    /// r.body = r#"{"prompt":"<|start|>user"}"#.into();
+    /// assert_eq!(r.prompt().as_deref(), Some("<|start|>user"));
+    /// ```
+    pub fn prompt(&self) -> Option<String> {
+        let v: Value = serde_json::from_str(&self.body).ok()?;
+        v.get("prompt")?.as_str().map(str::to_owned)
+    }
+
+    /// The value of a header (name case-insensitive).
+    ///
+    /// ```
+    /// let mut r = harmony_ollama::testing::Received::default();
+    /// r.headers.push(("connection".into(), "keep-alive".into()));
+    /// assert_eq!(r.header("Connection"), Some("keep-alive"));
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// How a served reply ended.
 ///
 /// ```
 /// use harmony_ollama::testing::Ended;
@@ -242,7 +499,7 @@ pub struct Received {
 pub enum Ended {
     /// The whole scripted reply was written.
     Completed,
-    /// The script dropped the connection mid-body.
+    /// The script dropped (or reset) the connection mid-body.
     Cut,
     /// The client closed the connection before the reply was finished.
     ClientClosed {
@@ -257,10 +514,162 @@ pub enum Ended {
 struct Shared {
     received: Mutex<Vec<Received>>,
     ended: Mutex<Vec<Ended>>,
+    replies: Mutex<VecDeque<Reply>>,
+    connections: AtomicUsize,
     changed: Notify,
 }
 
-/// The fake Ollama: loopback only, one scripted reply per connection, bounded lifetime.
+/// What the server does besides replaying its script.
+#[derive(Debug, Clone)]
+struct Plan {
+    /// Keep-alive connections, answered by the simulator after the script.
+    simulate: bool,
+    keep_alive: bool,
+    close_idle_after: Option<Duration>,
+    models: Vec<String>,
+    context_length: u64,
+    version: String,
+    line_delay: Duration,
+    agent: Agent,
+    lifetime: Duration,
+}
+
+/// Builds a keep-alive [`FakeOllama`] that simulates Ollama once its script is used
+/// up. See the [module docs](self).
+///
+/// ```
+/// use harmony_ollama::testing::{Agent, FakeOllama};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let server = FakeOllama::builder()
+///     .models(["gpt-oss:20b", "gpt-oss:120b"])
+///     .agent(Agent::new().command("echo hi"))
+///     .line_delay(std::time::Duration::from_millis(1))
+///     .start()
+///     .await
+///     .unwrap();
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct FakeOllamaBuilder {
+    replies: Vec<Reply>,
+    plan: Plan,
+}
+
+impl FakeOllamaBuilder {
+    /// Scripted replies, answering the first requests in order (across connections).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().replies([harmony_ollama::testing::Reply::canceled()]);
+    /// ```
+    pub fn replies(mut self, replies: impl IntoIterator<Item = Reply>) -> Self {
+        self.replies.extend(replies);
+        self
+    }
+
+    /// Models the simulator has (default `gpt-oss:20b`); others get Ollama's 404.
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().models(["gpt-oss:120b"]);
+    /// ```
+    pub fn models<I, S>(mut self, models: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.plan.models = models.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The scripted model.
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().agent(harmony_ollama::testing::Agent::new());
+    /// ```
+    pub fn agent(mut self, agent: Agent) -> Self {
+        self.plan.agent = agent;
+        self
+    }
+
+    /// Pause before each simulated NDJSON line or SSE event (default none).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().line_delay(std::time::Duration::from_millis(2));
+    /// ```
+    pub fn line_delay(mut self, delay: Duration) -> Self {
+        self.plan.line_delay = delay;
+        self
+    }
+
+    /// Whether connections stay open between requests (default true; false sends
+    /// `Connection: close` on every reply).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().keep_alive(false);
+    /// ```
+    pub fn keep_alive(mut self, keep_alive: bool) -> Self {
+        self.plan.keep_alive = keep_alive;
+        self
+    }
+
+    /// Close a kept-alive connection that stays idle this long, without warning the
+    /// client (as proxies and Go's `IdleTimeout` do).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().close_idle_after(std::time::Duration::from_millis(50));
+    /// ```
+    pub fn close_idle_after(mut self, idle: Duration) -> Self {
+        self.plan.close_idle_after = Some(idle);
+        self
+    }
+
+    /// `model_info["gpt-oss.context_length"]` in `/api/show` (default 131072).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().context_length(8192);
+    /// ```
+    pub fn context_length(mut self, n: u64) -> Self {
+        self.plan.context_length = n;
+        self
+    }
+
+    /// The `/api/version` answer (default `0.12.3`).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().version("0.11.4");
+    /// ```
+    pub fn version(mut self, version: &str) -> Self {
+        self.plan.version = version.to_owned();
+        self
+    }
+
+    /// How long the server lives at most (default [`FakeOllama::LIFETIME`]).
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder().lifetime(std::time::Duration::from_secs(120));
+    /// ```
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.plan.lifetime = lifetime;
+        self
+    }
+
+    /// Binds 127.0.0.1 on an ephemeral port and serves. Must be called inside a Tokio
+    /// runtime.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = harmony_ollama::testing::FakeOllama::builder().start().await.unwrap();
+    /// assert_ne!(server.addr().port(), 0);
+    /// # });
+    /// ```
+    pub async fn start(self) -> io::Result<FakeOllama> {
+        FakeOllama::spawn(self.replies, self.plan).await
+    }
+}
+
+/// The fake Ollama: loopback only, scripted replies, bounded lifetime.
 ///
 /// ```
 /// use harmony_ollama::testing::{FakeOllama, Reply};
@@ -291,7 +700,8 @@ impl FakeOllama {
     pub const LIFETIME: Duration = Duration::from_secs(30);
 
     /// Binds 127.0.0.1 on an ephemeral port and serves `replies`, one per connection,
-    /// in order. Must be called inside a Tokio runtime.
+    /// in order, each with `Connection: close`; then stops accepting. Must be called
+    /// inside a Tokio runtime.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -300,28 +710,59 @@ impl FakeOllama {
     /// # });
     /// ```
     pub async fn start(replies: impl IntoIterator<Item = Reply>) -> io::Result<FakeOllama> {
+        let mut plan = FakeOllama::builder().plan;
+        plan.simulate = false;
+        plan.keep_alive = false;
+        FakeOllama::spawn(replies.into_iter().collect(), plan).await
+    }
+
+    /// A keep-alive server with the simulator; see [`FakeOllamaBuilder`].
+    ///
+    /// ```
+    /// let _ = harmony_ollama::testing::FakeOllama::builder();
+    /// ```
+    pub fn builder() -> FakeOllamaBuilder {
+        FakeOllamaBuilder {
+            replies: Vec::new(),
+            plan: Plan {
+                simulate: true,
+                keep_alive: true,
+                close_idle_after: None,
+                models: vec!["gpt-oss:20b".to_owned()],
+                context_length: 131_072,
+                version: "0.12.3".to_owned(),
+                line_delay: Duration::ZERO,
+                agent: Agent::new(),
+                lifetime: FakeOllama::LIFETIME,
+            },
+        }
+    }
+
+    async fn spawn(replies: Vec<Reply>, plan: Plan) -> io::Result<FakeOllama> {
         let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(SharedDebug(Shared::default()));
-        let replies: Vec<Reply> = replies.into_iter().collect();
+        // Without the simulator, each scripted reply takes one connection.
+        let accept_limit = (!plan.simulate).then_some(replies.len());
+        *lock(&shared.0.replies) = replies.into();
         let task_shared = Arc::clone(&shared);
+        let plan = Arc::new(plan);
         let task = tokio::spawn(async move {
+            let lifetime = plan.lifetime;
             let serve = async {
                 let mut conns = Vec::new();
-                for reply in replies {
+                loop {
+                    if accept_limit.is_some_and(|n| conns.len() >= n) {
+                        break;
+                    }
                     let Ok((stream, _)) = listener.accept().await else {
                         break;
                     };
+                    let id = task_shared.0.connections.fetch_add(1, Ordering::SeqCst);
                     let shared = Arc::clone(&task_shared);
+                    let plan = Arc::clone(&plan);
                     conns.push(tokio::spawn(async move {
-                        let ended = serve_one(stream, &reply, &shared.0).await;
-                        shared
-                            .0
-                            .ended
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push(ended);
-                        shared.0.changed.notify_waiters();
+                        serve_connection(stream, id, &plan, &shared.0).await;
                     }));
                 }
                 drop(listener);
@@ -329,7 +770,7 @@ impl FakeOllama {
                     let _ = c.await;
                 }
             };
-            let _ = tokio::time::timeout(Self::LIFETIME, serve).await;
+            let _ = tokio::time::timeout(lifetime, serve).await;
         });
         Ok(FakeOllama { addr, shared, task })
     }
@@ -370,8 +811,35 @@ impl FakeOllama {
         lock(&self.shared.0.received).clone()
     }
 
-    /// Waits until `n` connections have ended (or `timeout` passes) and returns how
-    /// every connection so far ended.
+    /// The prompts received (`/api/generate` and `/v1/completions`), in order.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = harmony_ollama::testing::FakeOllama::builder().start().await.unwrap();
+    /// assert!(server.prompts().is_empty());
+    /// # });
+    /// ```
+    pub fn prompts(&self) -> Vec<String> {
+        self.received()
+            .iter()
+            .filter_map(Received::prompt)
+            .collect()
+    }
+
+    /// How many connections were accepted so far.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = harmony_ollama::testing::FakeOllama::builder().start().await.unwrap();
+    /// assert_eq!(server.connections(), 0);
+    /// # });
+    /// ```
+    pub fn connections(&self) -> usize {
+        self.shared.0.connections.load(Ordering::SeqCst)
+    }
+
+    /// Waits until `n` replies have ended (or `timeout` passes) and returns how every
+    /// reply so far ended.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -407,14 +875,81 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-async fn serve_one(mut stream: TcpStream, reply: &Reply, shared: &Shared) -> Ended {
+fn record(shared: &Shared, ended: Ended) {
+    lock(&shared.ended).push(ended);
+    shared.changed.notify_waiters();
+}
+
+/// Serves requests on one connection until it closes, the plan says close, or a reply
+/// breaks it.
+async fn serve_connection(mut stream: TcpStream, id: usize, plan: &Plan, shared: &Shared) {
     let _ = stream.set_nodelay(true);
-    let Some(received) = read_request(&mut stream).await else {
-        return Ended::BadRequest;
-    };
-    lock(&shared.received).push(received);
+    let mut buf = Vec::new();
+    loop {
+        // Only between requests: the first request of a connection is awaited.
+        let between = buf.is_empty() && id_has_served(shared, id);
+        let read = read_request(&mut stream, &mut buf);
+        let request = match plan.close_idle_after {
+            Some(idle) if between => {
+                match tokio::time::timeout(idle, read).await {
+                    Ok(r) => r,
+                    // Idle too long: close without a word, as a proxy does.
+                    Err(_) => return,
+                }
+            }
+            _ => read.await,
+        };
+        let Some(mut received) = request else {
+            if !buf.is_empty() {
+                record(shared, Ended::BadRequest);
+            }
+            return;
+        };
+        received.connection = id;
+        let scripted = lock(&shared.replies).pop_front();
+        let reply = match scripted {
+            Some(r) => r,
+            None if plan.simulate => simulate(plan, &received),
+            None => {
+                lock(&shared.received).push(received);
+                record(shared, Ended::BadRequest);
+                return;
+            }
+        };
+        lock(&shared.received).push(received);
+        let keep = plan.keep_alive && !reply.close;
+        let ended = serve_reply(&mut stream, &reply, keep).await;
+        record(shared, ended);
+        if ended != Ended::Completed || !keep {
+            return;
+        }
+    }
+}
+
+/// Whether connection `id` already answered a request (so the next read is an idle
+/// wait between requests).
+fn id_has_served(shared: &Shared, id: usize) -> bool {
+    lock(&shared.received).iter().any(|r| r.connection == id)
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        // Go writes `status code N` for codes it has no text for (499).
+        _ => "",
+    }
+}
+
+async fn serve_reply(stream: &mut TcpStream, reply: &Reply, keep_alive: bool) -> Ended {
+    let mut probe = [0u8; 64];
     if reply.status == 0 {
-        let mut probe = [0u8; 64];
         loop {
             match stream.read(&mut probe).await {
                 Ok(0) | Err(_) => return Ended::ClientClosed { body_bytes_sent: 0 },
@@ -422,21 +957,24 @@ async fn serve_one(mut stream: TcpStream, reply: &Reply, shared: &Shared) -> End
             }
         }
     }
-
-    let reason = match reply.status {
-        200 => "OK",
-        404 => "Not Found",
-        400 => "Bad Request",
-        500 => "Internal Server Error",
-        _ => "Status",
+    let phrase = reason_phrase(reply.status);
+    let phrase = if phrase.is_empty() {
+        format!("status code {}", reply.status)
+    } else {
+        phrase.to_owned()
     };
-    // Ollama streams with chunked transfer encoding; errors have a Content-Length.
-    let streamed = reply.status == 200;
     let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nDate: Wed, 06 Aug 2025 10:15:30 GMT\r\nConnection: close\r\n",
+        "HTTP/1.1 {} {phrase}\r\nContent-Type: {}\r\nDate: Wed, 06 Aug 2025 10:15:30 GMT\r\n",
         reply.status, reply.content_type
     );
-    if streamed {
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !keep_alive {
+        head.push_str("Connection: close\r\n");
+    }
+    // Ollama streams with chunked transfer encoding; errors have a Content-Length.
+    if reply.chunked {
         head.push_str("Transfer-Encoding: chunked\r\n\r\n");
     } else {
         head.push_str(&format!("Content-Length: {}\r\n\r\n", reply.body.len()));
@@ -444,54 +982,31 @@ async fn serve_one(mut stream: TcpStream, reply: &Reply, shared: &Shared) -> End
     if stream.write_all(head.as_bytes()).await.is_err() {
         return Ended::ClientClosed { body_bytes_sent: 0 };
     }
-    if !streamed {
-        let _ = stream.write_all(&reply.body).await;
-        let _ = stream.shutdown().await;
-        return Ended::Completed;
-    }
-
-    let (mut rd, mut wr) = stream.split();
     let mut sent = 0;
-    let mut probe = [0u8; 64];
     for (from, to) in reply.writes() {
-        if let Some(stall) = reply.stall_after {
-            if to > stall {
-                let to = stall.max(from);
-                if to > from && write_chunk(&mut wr, &reply.body[from..to]).await.is_err() {
-                    return Ended::ClientClosed {
-                        body_bytes_sent: sent,
-                    };
-                }
-                sent = to;
-                // Hold the connection until the client gives up.
-                loop {
-                    match rd.read(&mut probe).await {
-                        Ok(0) | Err(_) => {
-                            return Ended::ClientClosed {
-                                body_bytes_sent: sent,
-                            }
-                        }
-                        Ok(_) => {}
-                    }
-                }
-            }
-        }
-        let to = match reply.cut_after {
-            Some(cut) if to >= cut => {
-                let cut = cut.max(from);
-                if cut > from {
-                    let _ = write_chunk(&mut wr, &reply.body[from..cut]).await;
-                }
-                // Close without the terminating chunk: an abrupt end of body.
+        match reply.brk {
+            Some(Break::Cut(at)) if from >= at => return Ended::Cut,
+            Some(Break::Reset(at)) if from >= at => {
+                reset(stream);
                 return Ended::Cut;
             }
-            _ => to,
-        };
+            Some(Break::Stall(at)) if from >= at => loop {
+                match stream.read(&mut probe).await {
+                    Ok(0) | Err(_) => {
+                        return Ended::ClientClosed {
+                            body_bytes_sent: sent,
+                        }
+                    }
+                    Ok(_) => {}
+                }
+            },
+            _ => {}
+        }
         if !reply.delay.is_zero() {
             // Watch the socket while waiting, so a client hang-up is seen even before
             // the next write would fail.
             tokio::select! {
-                r = rd.read(&mut probe) => {
+                r = stream.read(&mut probe) => {
                     if matches!(r, Ok(0) | Err(_)) {
                         return Ended::ClientClosed { body_bytes_sent: sent };
                     }
@@ -499,20 +1014,56 @@ async fn serve_one(mut stream: TcpStream, reply: &Reply, shared: &Shared) -> End
                 _ = tokio::time::sleep(reply.delay) => {}
             }
         }
-        if write_chunk(&mut wr, &reply.body[from..to]).await.is_err() {
+        let data = &reply.body[from..to];
+        let written = if reply.chunked {
+            write_chunk(stream, data).await
+        } else {
+            stream.write_all(data).await
+        };
+        if written.is_err() {
             return Ended::ClientClosed {
                 body_bytes_sent: sent,
             };
         }
         sent = to;
     }
-    if wr.write_all(b"0\r\n\r\n").await.is_err() {
+    if let Some(Break::Cut(_) | Break::Reset(_)) = reply.brk {
+        // A break at the very end: the body is whole but its terminator never comes.
+        if matches!(reply.brk, Some(Break::Reset(_))) {
+            reset(stream);
+        }
+        return Ended::Cut;
+    }
+    if let Some(Break::Stall(_)) = reply.brk {
+        loop {
+            match stream.read(&mut probe).await {
+                Ok(0) | Err(_) => {
+                    return Ended::ClientClosed {
+                        body_bytes_sent: sent,
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    if reply.chunked && stream.write_all(b"0\r\n\r\n").await.is_err() {
         return Ended::ClientClosed {
             body_bytes_sent: sent,
         };
     }
-    let _ = wr.shutdown().await;
+    let _ = stream.flush().await;
+    if !keep_alive {
+        let _ = stream.shutdown().await;
+    }
     Ended::Completed
+}
+
+/// Makes closing the socket send a RST instead of a FIN (SO_LINGER 0).
+#[allow(deprecated)]
+fn reset(stream: &TcpStream) {
+    // Deprecated because a non-zero linger blocks the thread on drop; a zero linger
+    // never waits: the kernel drops the send buffer and resets at once.
+    let _ = stream.set_linger(Some(Duration::ZERO));
 }
 
 async fn write_chunk(wr: &mut (impl AsyncWriteExt + Unpin), data: &[u8]) -> io::Result<()> {
@@ -524,8 +1075,9 @@ async fn write_chunk(wr: &mut (impl AsyncWriteExt + Unpin), data: &[u8]) -> io::
     wr.flush().await
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Received> {
-    let mut buf = Vec::with_capacity(4096);
+/// Reads one request from `stream`; `buf` carries bytes read past its end to the next
+/// call (it is empty between requests from a client that does not pipeline).
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Received> {
     let mut tmp = [0u8; 4096];
     let head_end = loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -546,28 +1098,221 @@ async fn read_request(stream: &mut TcpStream) -> Option<Received> {
     let method = request_line.next()?.to_owned();
     let path = request_line.next()?.to_owned();
     let mut content_length = 0usize;
+    let mut headers = Vec::new();
     for line in lines {
         if let Some((k, v)) = line.split_once(':') {
-            if k.trim().eq_ignore_ascii_case("content-length") {
-                content_length = v.trim().parse().ok()?;
+            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
+            if k == "content-length" {
+                content_length = v.parse().ok()?;
             }
+            headers.push((k, v));
         }
     }
     if content_length > MAX_BODY {
         return None;
     }
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < content_length {
+    while buf.len() < head_end + content_length {
         let n = stream.read(&mut tmp).await.ok()?;
         if n == 0 {
             return None;
         }
-        body.extend_from_slice(&tmp[..n]);
+        buf.extend_from_slice(&tmp[..n]);
     }
-    body.truncate(content_length);
+    let body = String::from_utf8_lossy(&buf[head_end..head_end + content_length]).into_owned();
+    buf.drain(..head_end + content_length);
     Some(Received {
         method,
         path,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body,
+        headers,
+        connection: 0,
     })
+}
+
+/// Ollama's answer to a request the script does not cover.
+fn simulate(plan: &Plan, req: &Received) -> Reply {
+    let body: Value = serde_json::from_str(&req.body).unwrap_or(Value::Null);
+    let model = body
+        .get("model")
+        .or_else(|| body.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let known = plan.models.contains(&model);
+    let delay = plan.line_delay;
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET" | "HEAD", "/") => Reply::new(
+            200,
+            "text/plain; charset=utf-8",
+            b"Ollama is running".to_vec(),
+            false,
+        ),
+        ("GET", "/api/version") => Reply::json(&json!({"version": plan.version})),
+        ("GET", "/api/tags") => Reply::json(&json!({
+            "models": plan.models.iter().map(|m| model_entry(m)).collect::<Vec<_>>()
+        })),
+        ("GET", "/api/ps") => Reply::json(&json!({
+            "models": plan.models.iter().map(|m| {
+                let mut e = model_entry(m);
+                e["expires_at"] = json!("2025-08-06T10:20:30.000000000Z");
+                e["size_vram"] = json!(13_780_173_839u64);
+                e["context_length"] = json!(plan.context_length.min(8192));
+                e
+            }).collect::<Vec<_>>()
+        })),
+        ("POST", "/api/show") if !known => Reply::model_not_found(&model),
+        ("POST", "/api/show") => Reply::json(&json!({
+            "license": "Apache License 2.0",
+            "modelfile": format!("FROM {model}\n"),
+            "parameters": "temperature 1",
+            "template": "{{ .Prompt }}",
+            "details": details(),
+            "model_info": {
+                "general.architecture": "gpt-oss",
+                "general.parameter_count": 20_914_757_184u64,
+                "gpt-oss.context_length": plan.context_length,
+                "gpt-oss.embedding_length": 2880,
+            },
+            "capabilities": ["completion", "tools", "thinking"],
+            "modified_at": "2025-08-06T10:15:30.000000000Z",
+        })),
+        ("POST", "/api/generate") if !known => Reply::model_not_found(&model),
+        ("POST", "/api/generate") => {
+            let prompt = body.get("prompt").and_then(Value::as_str).unwrap_or("");
+            let raw = body.get("raw").and_then(Value::as_bool).unwrap_or(false);
+            let system = body.get("system").and_then(Value::as_str).unwrap_or("");
+            if prompt.is_empty() {
+                return load_reply(&model, &body, "response\":\"\",");
+            }
+            if raw && !system.is_empty() {
+                return Reply::error(
+                    400,
+                    "raw mode does not support template, system, or context",
+                );
+            }
+            let mut w = OllamaNdjson::new(&model);
+            for f in plan.agent.reply_to_prompt(prompt) {
+                w.response(&f);
+            }
+            w.generate_done("stop");
+            Reply::ndjson(w.finish()).delay(delay)
+        }
+        ("POST", "/api/chat") if !known => Reply::model_not_found(&model),
+        ("POST", "/api/chat") => {
+            let empty = body
+                .get("messages")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty);
+            if empty {
+                return load_reply(
+                    &model,
+                    &body,
+                    "message\":{\"role\":\"assistant\",\"content\":\"\"},",
+                );
+            }
+            let mut w = OllamaNdjson::new(&model);
+            for f in plan.agent.reply_to_chat(&body) {
+                w.response(&f);
+            }
+            w.generate_done("stop");
+            Reply::ndjson(chat_ndjson_from_generate(&w.finish())).delay(delay)
+        }
+        ("POST", "/v1/completions") if !known => {
+            let mut r = Reply::json(&json!({"error": {
+                "message": format!("model \"{model}\" not found, try pulling it first"),
+                "type": "api_error", "param": null, "code": null
+            }}));
+            r.status = 404;
+            r
+        }
+        ("POST", "/v1/completions") => completions(plan, &model, &body),
+        _ => Reply::new(404, "text/plain", b"404 page not found".to_vec(), false),
+    }
+}
+
+/// The `load` (or, with `keep_alive: 0`, `unload`) answer to an empty prompt: one
+/// non-streamed JSON object with `done: true` and no metrics.
+fn load_reply(model: &str, body: &Value, empty_field: &str) -> Reply {
+    let unload = match body.get("keep_alive") {
+        Some(Value::Number(n)) => n.as_f64() == Some(0.0),
+        // Go durations: "0", "0s", "0ms", "0m" ...
+        Some(Value::String(s)) => s
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .parse::<f64>()
+            .is_ok_and(|n| n == 0.0),
+        _ => false,
+    };
+    let mut out = String::from("{\"model\":");
+    write_go_json_string(&mut out, model);
+    out.push_str(",\"created_at\":\"2025-08-06T10:15:30.000000000Z\",\"");
+    out.push_str(empty_field);
+    out.push_str("\"done\":true,\"done_reason\":");
+    out.push_str(if unload { "\"unload\"}" } else { "\"load\"}" });
+    Reply::new(
+        200,
+        "application/json; charset=utf-8",
+        out.into_bytes(),
+        false,
+    )
+}
+
+fn details() -> Value {
+    json!({
+        "parent_model": "", "format": "gguf", "family": "gptoss", "families": ["gptoss"],
+        "parameter_size": "20.9B", "quantization_level": "MXFP4"
+    })
+}
+
+fn model_entry(name: &str) -> Value {
+    json!({
+        "name": name, "model": name,
+        "modified_at": "2025-08-06T10:15:30.000000000Z",
+        "size": 13_780_173_839u64,
+        "digest": "aa4295ac10c3afb60e6d711289fc6896f5aef82258997b9efdaed6d0cc4cd8b8",
+        "details": details(),
+    })
+}
+
+/// OpenAI's `/v1/completions` over the same scripted model: SSE events of
+/// `{"choices":[{"text":...,"index":0,"finish_reason":null}]}`, special tokens kept,
+/// then `finish_reason: "stop"` and `data: [DONE]` (or one JSON object when
+/// `stream` is not true).
+fn completions(plan: &Plan, model: &str, body: &Value) -> Reply {
+    let prompt = body.get("prompt").and_then(Value::as_str).unwrap_or("");
+    let fragments = plan.agent.reply_to_prompt(prompt);
+    let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let chunk = |text: &str, finish: Value| {
+        json!({
+            "id": "cmpl-fake", "object": "text_completion", "created": 1_754_475_330,
+            "model": model, "system_fingerprint": "fp_ollama",
+            "choices": [{"text": text, "index": 0, "finish_reason": finish}]
+        })
+    };
+    if !stream {
+        let mut r = Reply::json(&chunk(&fragments.concat(), json!("stop")));
+        r.content_type = "application/json".to_owned();
+        return r;
+    }
+    let mut out = String::new();
+    for f in fragments
+        .iter()
+        .map(|f| chunk(f, Value::Null))
+        .chain([chunk("", json!("stop"))])
+    {
+        out.push_str("data: ");
+        write_go_value(&mut out, &f);
+        out.push_str("\n\n");
+    }
+    out.push_str("data: [DONE]\n\n");
+    let mut r = Reply::new(200, "text/event-stream", out.into_bytes(), true);
+    // One event per write.
+    let mut cuts = Vec::new();
+    let bytes = r.body.clone();
+    for (i, w) in bytes.windows(2).enumerate() {
+        if w == b"\n\n" {
+            cuts.push(i + 2);
+        }
+    }
+    r.chunking = Chunking::At(cuts);
+    r.delay(plan.line_delay)
 }
