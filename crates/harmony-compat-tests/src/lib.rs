@@ -11,6 +11,10 @@
 //! Use from a test crate (the suite reads its `test-data/` through
 //! `env!("CARGO_MANIFEST_DIR")`, which must then name the reference's directory):
 //!
+//! The README's ```rust examples are generated the same way (`openai_harmony::` rewritten
+//! to `harmony_kit::compat::`), each in a module with a test running its `main`:
+//! `include!(harmony_compat_tests::reference_readme_path!())`.
+//!
 //! ```ignore
 //! macro_rules! env {
 //!     ("CARGO_MANIFEST_DIR") => { harmony_compat_tests::REFERENCE_DIR };
@@ -54,5 +58,13 @@ mod tests {
             let marker = format!("#[should_panic(expected = {:?})]", d.expected_panic);
             assert!(generated.contains(&marker), "{}", d.test);
         }
+    }
+
+    #[test]
+    fn the_readme_example_is_generated_against_compat() {
+        let generated = std::fs::read_to_string(reference_readme_path!()).unwrap();
+        assert!(generated.contains("mod readme_example_0"));
+        assert!(generated.contains("use harmony_kit::compat::{HarmonyEncodingName"));
+        assert!(!generated.contains("openai_harmony::"));
     }
 }
