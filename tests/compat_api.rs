@@ -344,3 +344,30 @@ fn the_core_parsers_keep_their_typed_token_error() {
         assert_eq!((err.id, err.index), (bad, 0));
     }
 }
+
+#[test]
+fn state_json_lists_sampled_content_ids_where_the_reference_re_encodes() {
+    let (e, o) = (ours(), oracle());
+    let tokens = e
+        .tokenizer()
+        .encode_with_special_tokens("<|start|>user<|message|> 丏");
+    let content: Vec<u32> = tokens[3..].to_vec();
+    let mut p = StreamableParser::new(e.clone(), None).unwrap();
+    let mut q = openai_harmony::StreamableParser::new(o, None).unwrap();
+    for &t in &tokens {
+        p.process(t).unwrap();
+        q.process(t).unwrap();
+    }
+    let ids = |json: String| -> Vec<u32> {
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        serde_json::from_value(v["content_tokens"].clone()).unwrap()
+    };
+    let (mine, theirs) = (ids(p.state_json().unwrap()), ids(q.state_json().unwrap()));
+    // A token holding " " and the first byte of the character: sampled here, re-encoded
+    // there. Both spell the same text.
+    assert_eq!(mine, content);
+    assert_ne!(mine, theirs);
+    let bpe = e.tokenizer();
+    assert_eq!(bpe.decode_utf8(&mine).unwrap(), " 丏");
+    assert_eq!(bpe.decode_utf8(&theirs).unwrap(), " 丏");
+}

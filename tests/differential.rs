@@ -266,6 +266,16 @@ proptest! {
             );
             prop_assert_eq!(ours.current_content().unwrap(), reference.current_content().unwrap());
             prop_assert_eq!(ours.messages().len(), reference.messages().len());
+            // Same state, header and header tokens. Content ids are compared only where
+            // every token holds whole characters (tests/compat_api.rs): the reference
+            // re-encodes each delta, so a token holding " " and part of a character comes
+            // back as the id of " " there and as the sampled id here.
+            let state = |json: String| {
+                let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+                v.as_object_mut().map(|o| o.remove("content_tokens"));
+                v
+            };
+            prop_assert_eq!(state(ours.state_json().unwrap()), state(reference.state_json().unwrap()));
         }
         reference.process_eos().unwrap();
         ours.process_eos().unwrap();

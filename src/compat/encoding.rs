@@ -486,6 +486,9 @@ struct Builder {
     /// Index in `tokens` where the current message's header / content began.
     header_start: Option<usize>,
     content_start: usize,
+    /// End of the content ids whose text has been delivered (a token holding part of a
+    /// character is not counted until the character completes, as in the reference).
+    content_end: usize,
     /// Tokens seen so far (the index of the token being processed).
     seen: usize,
 }
@@ -510,6 +513,7 @@ impl Sink for Builder {
                 self.next_role = None;
                 self.header_start = None;
                 self.content_start = self.seen + 1;
+                self.content_end = self.seen + 1;
             }
             Event::Delta(d) => {
                 if let Some(Content::Text(t)) =
@@ -519,6 +523,7 @@ impl Sink for Builder {
                 }
                 self.delta.push_str(d);
                 self.has_delta = true;
+                self.content_end = self.seen + 1;
             }
             Event::MessageEnd(_) => {
                 self.messages.extend(self.open.take());
@@ -829,8 +834,12 @@ impl StreamableParser {
     /// `{"state":"Header","header_tokens":[..]}` or
     /// `{"state":"Content","header":{..},"content_tokens":[..]}`.
     ///
-    /// `content_tokens` are the ids sampled since `<|message|>` (the reference re-encodes
-    /// the decoded text instead, which gives the same ids for the usual tokenization).
+    /// `content_tokens` are the ids sampled since `<|message|>` whose text has been
+    /// delivered (one holding part of a character waits for the rest). The reference
+    /// re-encodes each delta instead, at the cost of a BPE call per token, which this does
+    /// not pay: the ids are the same where each token holds whole characters; where a
+    /// token holds text and part of a character (`" \xe4"`), the reference lists the
+    /// re-encoded text (`" "`) and this the sampled id.
     ///
     /// # Errors
     /// [`Error::Json`] if serialisation fails (not expected).
@@ -878,7 +887,10 @@ impl StreamableParser {
                     channel: &m.channel,
                     content_type: &m.content_type,
                 },
-                content_tokens: self.tokens.get(b.content_start..).unwrap_or_default(),
+                content_tokens: self
+                    .tokens
+                    .get(b.content_start..b.content_end)
+                    .unwrap_or_default(),
             },
             (None, Some(start)) => State::Header {
                 header_tokens: self.tokens.get(start..).unwrap_or_default(),
