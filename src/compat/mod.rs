@@ -48,6 +48,8 @@
 //! - Nothing is re-encoded while parsing; `state_json` reports the sampled content ids.
 //! - Errors are one typed [`Error`], not `anyhow::Error` (it converts into one with `?`).
 
+#![warn(missing_docs)]
+
 pub mod chat;
 pub mod encoding;
 pub mod tiktoken;
