@@ -6,6 +6,8 @@
 //! - [`tools`]: tool calls extracted from parsed messages, streamed as they arrive.
 //! - [`chat`]: conversation model and renderer (token ids and text), parity with openai-harmony.
 //! - [`ollama`]: the Ollama transport: NDJSON decoder, raw-mode (harmony) and `/api/chat` clients.
+//! - [`compat`]: a drop-in for `openai-harmony`'s Rust API (encoding, `StreamableParser`,
+//!   message types, tokenizer), built on the above: switching is a change of import.
 //!
 //! ```
 //! use harmony_kit::stream::{Collector, TextParser};
@@ -17,6 +19,8 @@
 //! let completion = collector.finish();
 //! assert_eq!(completion.content().as_deref(), Some("Hi!"));
 //! ```
+
+pub mod compat;
 
 pub use harmony_chat as chat;
 pub use harmony_ollama as ollama;

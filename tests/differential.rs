@@ -242,15 +242,17 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// The drop-in `StreamableParser` answers like the reference after every token.
+    /// The drop-in `StreamableParser` answers like the reference after every token, and
+    /// its messages are the reference's (compared as the JSON both serialise to).
     #[test]
     fn compat_parser_matches_the_reference_token_by_token(specs in prop::collection::vec(message(), 1..6)) {
-        use harmony_kit::stream::compat;
+        use harmony_kit::compat;
         prop_assume!(specs.iter().all(|s| !s.reference_misreads()));
         let tokens = render(&specs);
         let enc = harmony_testkit::reference_encoding();
         let mut reference = openai_harmony::StreamableParser::new(enc, None).unwrap();
-        let mut ours = compat::StreamableParser::new(compat::HarmonyEncoding, None).unwrap();
+        let ours_enc = compat::load_harmony_encoding(compat::HarmonyEncodingName::HarmonyGptOss).unwrap();
+        let mut ours = compat::StreamableParser::new(ours_enc, None).unwrap();
         for &t in &tokens {
             reference.process(t).unwrap();
             ours.process(t).unwrap();
@@ -258,18 +260,30 @@ proptest! {
             prop_assert_eq!(ours.current_channel(), reference.current_channel());
             prop_assert_eq!(ours.current_recipient(), reference.current_recipient());
             prop_assert_eq!(ours.current_content_type(), reference.current_content_type());
-            prop_assert_eq!(ours.current_role(), reference.current_role().as_ref().map(ref_role));
+            prop_assert_eq!(
+                ours.current_role().map(|r| r.as_str().to_owned()),
+                reference.current_role().map(|r| r.as_str().to_owned())
+            );
             prop_assert_eq!(ours.current_content().unwrap(), reference.current_content().unwrap());
             prop_assert_eq!(ours.messages().len(), reference.messages().len());
+            // Same state, header and header tokens. Content ids are compared only where
+            // every token holds whole characters (tests/compat_api.rs): the reference
+            // re-encodes each delta, so a token holding " " and part of a character comes
+            // back as the id of " " there and as the sampled id here.
+            let state = |json: String| {
+                let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+                v.as_object_mut().map(|o| o.remove("content_tokens"));
+                v
+            };
+            prop_assert_eq!(state(ours.state_json().unwrap()), state(reference.state_json().unwrap()));
         }
         reference.process_eos().unwrap();
         ours.process_eos().unwrap();
         let (ours, reference) = (ours.into_messages(), reference.into_messages());
-        prop_assert_eq!(ours.len(), reference.len());
-        for (m, r) in ours.iter().zip(&reference) {
-            prop_assert_eq!(&m.content, &ref_text(r));
-            prop_assert_eq!(&m.recipient, &r.recipient);
-        }
+        prop_assert_eq!(
+            serde_json::to_value(&ours).unwrap(),
+            serde_json::to_value(&reference).unwrap()
+        );
     }
 }
 

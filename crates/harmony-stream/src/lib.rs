@@ -46,13 +46,12 @@
 //! Three ways to consume events: a [`Sink`] (fastest: nothing is copied), an iterator of
 //! [`OwnedEvent`]s per chunk ([`TextParser::events`]), and, with the `stream` feature, an
 //! async `Stream` over a stream of chunks (`EventStream`). For whole messages, feed a
-//! [`Collector`] and read the [`Completion`]. [`compat::StreamableParser`] is a drop-in for
-//! `openai_harmony::StreamableParser`.
+//! [`Collector`] and read the [`Completion`]. The facade crate `harmony-kit` offers
+//! `harmony_kit::compat`, a drop-in for `openai-harmony`'s API built on this parser.
 
 #![deny(missing_docs)]
 
 mod collector;
-pub mod compat;
 mod diagnostic;
 mod event;
 mod header;
