@@ -6,12 +6,21 @@
 //! Both libraries render the same conversation (ours is read from the reference's JSON)
 //! with analysis dropping on, and the bench checks the ids are identical before timing.
 //!
-//! Run: `cargo bench --bench render`
+//! Group `render_long_pieces`: one user message of 1 MiB of one repeated character (one
+//! pre-token, the case that was quadratic) and of 1 MiB of seeded random base64, ours
+//! against the reference. The reference's merge is quadratic, so on one repeated
+//! character it is timed at 16 and 64 KiB only (1 MiB would take minutes per iteration);
+//! ours is timed at those sizes too.
+//!
+//! Run: `cargo bench --bench render` (only the long pieces:
+//! `cargo bench --bench render -- render_long_pieces`)
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use harmony_chat::{PrefixCache, Renderer, TextOptions};
 use openai_harmony::chat::{
     Author, Conversation, DeveloperContent, Message, Role, SystemContent, ToolDescription,
@@ -276,5 +285,97 @@ fn bench_render(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_render);
+/// `len` bytes of base64 from a fixed seed (splitmix64), so every run renders the same text.
+fn random_base64(len: usize, seed: u64) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    (0..len)
+        .map(|_| char::from(ALPHABET[(next() % 64) as usize]))
+        .collect()
+}
+
+fn user_message(text: &str) -> Conversation {
+    Conversation::from_messages([Message::from_role_and_content(Role::User, text)])
+}
+
+fn bench_long_pieces(c: &mut Criterion) {
+    const MIB: usize = 1 << 20;
+    let enc = harmony_testkit::reference_encoding();
+    let renderer = Renderer::new();
+    let render_ref = |conv: &Conversation| {
+        enc.render_conversation_for_completion(conv, Role::Assistant, Some(&Default::default()))
+            .unwrap()
+    };
+    let render_ours = |conv: &harmony_chat::Conversation| {
+        renderer
+            .render_conversation_for_completion(conv, harmony_chat::Role::Assistant)
+            .unwrap()
+    };
+
+    let mut cases: Vec<(String, String, bool)> = vec![
+        ("one_char/16KiB".into(), "a".repeat(16 << 10), true),
+        ("one_char/64KiB".into(), "a".repeat(64 << 10), true),
+        ("one_char/1MiB".into(), "a".repeat(MIB), false),
+        ("base64/1MiB".into(), random_base64(MIB, 0x5EED), true),
+    ];
+    // Parity before timing. At 1 MiB of one character the reference cannot be run (its
+    // merge is quadratic: minutes; its fancy-regex split overflows its stack there), so
+    // that case is checked against the reference's 64 KiB rendering, whose content is the
+    // same 8-byte token repeated, and by decoding. The identity with tiktoken-rs at 300 KB
+    // is a test of harmony-chat (`tests/differential.rs`).
+    for (name, text, with_reference) in &cases {
+        let actual = render_ours(&ours(&user_message(text)));
+        if *with_reference {
+            assert!(
+                render_ref(&user_message(text)) == actual,
+                "parity before timing: {name}"
+            );
+        } else {
+            let small = render_ref(&user_message(&text[..64 << 10]));
+            let (head, rest) = small.split_at(3);
+            let (content, tail) = rest.split_at(rest.len() - 3);
+            let mut expected = head.to_vec();
+            for _ in 0..text.len() / (64 << 10) {
+                expected.extend_from_slice(content);
+            }
+            expected.extend_from_slice(tail);
+            assert!(expected == actual, "parity before timing: {name}");
+            assert_eq!(
+                renderer.decode(&actual[3..actual.len() - 3]).as_deref(),
+                Some(text.as_str())
+            );
+        }
+    }
+
+    let mut group = c.benchmark_group("render_long_pieces");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.warm_up_time(Duration::from_millis(500));
+    group.measurement_time(Duration::from_secs(3));
+    for (name, text, with_reference) in cases.drain(..) {
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        let reference = user_message(&text);
+        let conv = ours(&reference);
+        group.bench_with_input(BenchmarkId::new("ours", &name), &conv, |b, conv| {
+            b.iter(|| render_ours(black_box(conv)))
+        });
+        if with_reference {
+            group.bench_with_input(
+                BenchmarkId::new("reference", &name),
+                &reference,
+                |b, conv| b.iter(|| render_ref(black_box(conv))),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_render, bench_long_pieces);
 criterion_main!(benches);
