@@ -286,6 +286,7 @@ impl Engine {
                     }
                 }
                 parser.finish(&mut sink);
+                end_note(&done, out);
                 out(StreamEvent::Done(done));
                 self.finished = true;
             }
@@ -340,7 +341,13 @@ impl Engine {
                 }
             }
             Ok(ChatEvent::Done(done)) => {
-                standard_close(open, Stop::Return, out);
+                let stop = if done.is_truncated() {
+                    Stop::Eof
+                } else {
+                    Stop::Return
+                };
+                standard_close(open, stop, out);
+                end_note(&done, out);
                 out(StreamEvent::Done(done));
                 self.finished = true;
             }
@@ -396,6 +403,17 @@ impl Engine {
             }
             State::Standard { open, .. } => standard_close(open, Stop::Eof, out),
         }
+    }
+}
+
+/// Says so when the answer did not end normally (cut, runner gone, only loaded).
+fn end_note(done: &Done, out: &mut EventSink<'_>) {
+    if let Some(why) = done.reason.diagnostic() {
+        out(StreamEvent::ResponseDiagnostic(ResponseDiagnostic::new(
+            ResponseDiagnosticKind::AbnormalEnd,
+            None,
+            format!("{}: {why}", done.reason),
+        )));
     }
 }
 

@@ -105,6 +105,14 @@ pub enum ResponseDiagnosticKind {
     UnknownTool,
     /// Marker text or a glued content type was cut off the called name.
     ToolNameRepaired,
+    /// The answer did not end normally: cut at the token limit, the runner closed the
+    /// connection (`done` without `done_reason`), or Ollama only loaded or unloaded the
+    /// model. The message says which.
+    AbnormalEnd,
+    /// Standard mode: marker text in a message or tool was neutralised before it went to
+    /// `/api/chat` (Ollama's template output is tokenized with special tokens parsed,
+    /// so it would otherwise become real markers). The message says where.
+    MarkersNeutralised,
 }
 
 impl ResponseDiagnosticKind {
@@ -121,6 +129,8 @@ impl ResponseDiagnosticKind {
             ResponseDiagnosticKind::ToolNameUnknown => "tool_name_unknown",
             ResponseDiagnosticKind::UnknownTool => "unknown_tool",
             ResponseDiagnosticKind::ToolNameRepaired => "tool_name_repaired",
+            ResponseDiagnosticKind::AbnormalEnd => "abnormal_end",
+            ResponseDiagnosticKind::MarkersNeutralised => "markers_neutralised",
         }
     }
 }
@@ -426,6 +436,7 @@ impl OllamaClient {
         let engine = Engine::new(mode)
             .with_channels(self.config().channels)
             .with_tools(tools);
+        let mut notes = Queue::new();
         let source = match mode {
             ChatMode::Harmony => {
                 let prompt = self.render(messages, tools)?;
@@ -435,6 +446,20 @@ impl OllamaClient {
                 )
             }
             ChatMode::Standard => {
+                // Marker text is neutralised here as in harmony mode: Ollama tokenizes its
+                // template's output with special tokens parsed.
+                let mut messages = messages.to_vec();
+                let mut tools = tools.to_vec();
+                let changed = harmony_chat::neutralise_chat(&mut messages, &mut tools);
+                let note = |message: String| {
+                    Ok(StreamEvent::ResponseDiagnostic(ResponseDiagnostic::new(
+                        ResponseDiagnosticKind::MarkersNeutralised,
+                        None,
+                        message,
+                    )))
+                };
+                notes.extend(changed.messages.iter().map(|d| note(d.to_string())));
+                notes.extend(changed.tools.iter().map(|t| note(t.to_string())));
                 let req = ChatRequest::new(
                     model,
                     messages
@@ -455,7 +480,7 @@ impl OllamaClient {
                         let mut out = ModeStream {
                             source: Source::Chat(None),
                             engine,
-                            pending: VecDeque::new(),
+                            pending: notes,
                         };
                         out.push(Err(e));
                         return Ok(out);
@@ -467,7 +492,7 @@ impl OllamaClient {
         Ok(ModeStream {
             source,
             engine,
-            pending: VecDeque::new(),
+            pending: notes,
         })
     }
 
