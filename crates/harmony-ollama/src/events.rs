@@ -478,6 +478,7 @@ pub(crate) fn call_events(index: usize, id: String, name: &str, raw: &str, out: 
         error: harmony_tools::parse_arguments(raw, None, true).err(),
         raw: raw.to_owned(),
         complete: true,
+        ..Default::default()
     })));
     out.push_back(Ok(StreamEvent::MessageEnd(Stop::Call)));
 }
