@@ -258,14 +258,21 @@ fn bench_chunks(c: &mut Criterion) {
     for (name, tokens) in streams() {
         let text: Vec<u8> = tokens
             .iter()
-            .flat_map(|&t| harmony_kit::stream::vocab::token_bytes(t).unwrap().iter().copied())
+            .flat_map(|&t| {
+                harmony_kit::stream::vocab::token_bytes(t)
+                    .unwrap()
+                    .iter()
+                    .copied()
+            })
             .collect();
         let mut group = c.benchmark_group(format!("text_chunks/{name}"));
         group.throughput(Throughput::Bytes(text.len() as u64));
         for chunk in [4usize, 16, 64, 4096] {
-            group.bench_with_input(BenchmarkId::new("collector+summary", chunk), &text, |b, t| {
-                b.iter(|| text_summary(black_box(t), chunk))
-            });
+            group.bench_with_input(
+                BenchmarkId::new("collector+summary", chunk),
+                &text,
+                |b, t| b.iter(|| text_summary(black_box(t), chunk)),
+            );
         }
         group.finish();
     }
