@@ -48,6 +48,9 @@ struct MessageSpec {
     content_type: Option<u8>,
     tool: u8,
     content: String,
+    /// The content is repeated `1 + repeat % 128` times: a structured way to long contents
+    /// (libFuzzer's length control alone kept inputs near 38 bytes).
+    repeat: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -79,7 +82,7 @@ impl Spec {
             m.role,
         );
         let is_tool = role == RRole::Tool;
-        let mut content = m.content.clone();
+        let mut content = m.content.repeat(1 + m.repeat as usize % 128);
         while content.contains("<|") {
             content = content.replace("<|", "<");
         }
@@ -201,6 +204,18 @@ fn reference_parse(
     Ok((parser.into_messages(), deltas))
 }
 
+/// Prints each new longest conversation compared (tokens, content bytes), so a run's log
+/// says how long the inputs got (fuzz/README.md records it).
+fn report_longest(tokens: usize, content_bytes: usize) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static LONGEST: AtomicUsize = AtomicUsize::new(0);
+    if tokens > LONGEST.fetch_max(tokens, Ordering::Relaxed) {
+        eprintln!(
+            "differential: longest compared so far: {tokens} tokens, {content_bytes} content bytes"
+        );
+    }
+}
+
 fuzz_target!(|input: Input| {
     if input.messages.is_empty() || input.messages.len() > 6 {
         return;
@@ -222,6 +237,7 @@ fuzz_target!(|input: Input| {
             Err(_) => return, // nothing to compare
         }
     }
+    report_longest(tokens.len(), specs.iter().map(|s| s.content.len()).sum());
     let (tokens, options, ref_role) = if input.completion {
         let prefix = enc
             .tokenizer()

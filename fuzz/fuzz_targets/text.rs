@@ -10,10 +10,13 @@
 //! the payload, the concatenated deltas are exactly the payload (lossily decoded) minus
 //! its leading ASCII whitespace and minus the header words the machine reads as metadata
 //! (a first word `assistant`, then `to=...` words) within the first `max_header_len`
-//! bytes. See `expected_text`.
+//! bytes. See `expected_text`. On every input, with any options: the lossless invariant
+//! (`tests/common/lossless.rs`): every byte that is not a marker ends up, in order, in a
+//! header field or in content, or was whitespace between messages.
 #![no_main]
 
-use harmony_kit_fuzz::{chunks, options, split_spec, Recorder};
+use harmony_kit_fuzz::lossless::Lossless;
+use harmony_kit_fuzz::{chunks, options, split_spec, Recorder, Tee};
 use harmony_stream::TextParser;
 use libfuzzer_sys::fuzz_target;
 
@@ -79,6 +82,17 @@ fuzz_target!(|data: &[u8]| {
 
     let pieces = chunks(payload, &lens);
     let split = run(&mut TextParser::with_options(opts), &pieces);
+
+    // Nothing lost, on any input: tests/common/lossless.rs.
+    let mut parser = TextParser::with_options(opts);
+    let (mut rec, mut lossless) = (Recorder::new(max, false), Lossless::new());
+    for piece in &pieces {
+        parser.feed(piece, &mut Tee(&mut rec, &mut lossless));
+    }
+    parser.finish(&mut Tee(&mut rec, &mut lossless));
+    if let Err(e) = lossless.check(payload) {
+        panic!("text was lost: {e}");
+    }
     assert_eq!(
         whole.events, split.events,
         "split {lens:?} changed the events"
@@ -92,7 +106,8 @@ fuzz_target!(|data: &[u8]| {
     );
 
     let implicit = flags & 1 == 0;
-    if implicit && !payload.windows(2).any(|w| w == b"<|") {
+    let plain = flags & 0x80 == 0;
+    if implicit && plain && !payload.windows(2).any(|w| w == b"<|") {
         assert_eq!(whole.text, expected_text(payload, max), "text was lost");
         assert!(whole.messages() <= 1);
     }

@@ -10,11 +10,13 @@
 //! leaves the parser unchanged, every id inside it is accepted; events are well nested and
 //! no message is open after `finish`; header strings stay within `max_header_len`; all
 //! feeds give the same events (adjacent deltas merged, diagnostic positions included);
-//! the parser is reusable after `finish`.
+//! the parser is reusable after `finish`; the lossless invariant (`tests/common/lossless.rs`)
+//! against the ids' bytes.
 #![no_main]
 
-use harmony_kit_fuzz::{options, run_lengths, Recorder};
-use harmony_stream::vocab::ids::VOCAB_SIZE;
+use harmony_kit_fuzz::lossless::Lossless;
+use harmony_kit_fuzz::{options, run_lengths, Recorder, Tee};
+use harmony_stream::vocab::{ids::VOCAB_SIZE, token_bytes};
 use harmony_stream::{Marker, TokenError, TokenParser};
 use libfuzzer_sys::fuzz_target;
 
@@ -112,6 +114,21 @@ fuzz_target!(|data: &[u8]| {
 
     // Without the rejected ids, all at once, twice through the same parser.
     let valid: Vec<u32> = ids.iter().copied().filter(|&t| t < VOCAB_SIZE).collect();
+
+    // Nothing lost (tests/common/lossless.rs), against the ids' bytes.
+    let mut parser = TokenParser::with_options(opts);
+    let (mut rec, mut lossless) = (Recorder::new(max, true), Lossless::new());
+    parser
+        .feed(&valid, &mut Tee(&mut rec, &mut lossless))
+        .expect("in-vocabulary ids are accepted");
+    parser.finish(&mut Tee(&mut rec, &mut lossless));
+    let bytes: Vec<u8> = valid
+        .iter()
+        .flat_map(|&t| token_bytes(t).unwrap_or_default().iter().copied())
+        .collect();
+    if let Err(e) = lossless.check(&bytes) {
+        panic!("text was lost: {e}");
+    }
     let mut parser = TokenParser::with_options(opts);
     for round in 0..2 {
         let mut whole = Recorder::new(max, true);

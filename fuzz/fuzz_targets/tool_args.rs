@@ -10,14 +10,15 @@
 //! the same index and id, indices counting up from 0; the concatenated `Args` deltas equal
 //! `ToolCallEnd.raw`; with no `<|` in the arguments, `raw` is the arguments (lossily
 //! decoded) and the call is complete unless the stop was left out; `ToolCallEnd.error`
-//! agrees with `parse_arguments` on the same raw text, and `arguments()` is `Some`
+//! agrees with `repair_arguments` on the same raw text (argument-shape repairs are on by
+//! default; each repair is reported between the call's `Args` and its `End`), and `arguments()` is `Some`
 //! exactly when there is no error; `parse_arguments` on the input itself never panics and
 //! only accepts objects.
 #![no_main]
 
 use harmony_kit_fuzz::{chunks, skip, split_spec};
 use harmony_stream::{Event, TextParser};
-use harmony_tools::{parse_arguments, ToolEvent, ToolExtractor};
+use harmony_tools::{parse_arguments, repair_arguments, ToolEvent, ToolExtractor, ToolOptions};
 use libfuzzer_sys::fuzz_target;
 
 const HEADERS: [&str; 8] = [
@@ -108,8 +109,15 @@ fuzz_target!(|data: &[u8]| {
                 call.arguments = end.arguments();
             }
             ToolEvent::Diagnostic(d) => {
-                // Repairs are reported while the call opens, before its Start.
-                assert_eq!(d.index, calls.len(), "diagnostic for another call");
+                if d.kind.as_str().starts_with("repair_") {
+                    // Argument repairs: after the call's Args, before its End.
+                    let open = calls.len().checked_sub(1).expect("repair after a Start");
+                    assert_eq!(d.index, open, "repair of the open call");
+                    assert!(calls[open].raw.is_none(), "repair after the call's End");
+                } else {
+                    // Name repairs are reported while the call opens, before its Start.
+                    assert_eq!(d.index, calls.len(), "diagnostic for another call");
+                }
             }
         })
     };
@@ -128,7 +136,16 @@ fuzz_target!(|data: &[u8]| {
         } else {
             call.content_type.as_deref()
         };
-        let parsed = parse_arguments(raw, content_type, call.complete);
+        // The extractor repairs argument shapes (on by default, no schemas here): it must
+        // agree with `repair_arguments` on the same raw text.
+        let parsed = repair_arguments(
+            raw,
+            &call.name,
+            content_type,
+            call.complete,
+            &ToolOptions::new(),
+        )
+        .map(|(v, _)| v);
         if call.error.is_none() && parsed.is_err() && skip("number-range") {
             // Known: the extractor's check skips numbers, so `{"a":1e400}` passes it while
             // the parse fails ("number out of range"). See fuzz/README.md.
@@ -137,7 +154,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(
             call.error,
             parsed.as_ref().err().cloned(),
-            "extractor and parse_arguments disagree on {raw:?}"
+            "extractor and repair_arguments disagree on {raw:?}"
         );
         assert_eq!(
             call.arguments.is_some(),

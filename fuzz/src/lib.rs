@@ -3,6 +3,10 @@
 
 use harmony_stream::{Event, Header, ParserOptions, Role, Sink, Stop};
 
+/// The lossless invariant, shared with the chunking proptests (one file, two users).
+#[path = "../../tests/common/lossless.rs"]
+pub mod lossless;
+
 /// An event with owned data, for comparing event streams.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ev {
@@ -134,10 +138,12 @@ impl Sink for Recorder {
 }
 
 /// Parser options picked by one byte of fuzz input, and the header bound they set.
+/// Bit 0: explicit start; bits 1-2: header bound; bit 7: stripped special tokens (rule 16);
+/// bit 6 (with bit 5): at most 1 diagnostic per kind, so the cap is exercised.
 pub fn options(flags: u8) -> (ParserOptions, usize) {
     let max = match (flags >> 1) & 3 {
         0 => 64,
-        1 => 65 + (flags >> 3) as usize,
+        1 => 65 + ((flags >> 3) & 3) as usize,
         2 => 256,
         _ => 4096,
     };
@@ -145,7 +151,23 @@ pub fn options(flags: u8) -> (ParserOptions, usize) {
     if flags & 1 == 1 {
         options = options.explicit_start();
     }
+    if flags & 0x80 != 0 {
+        options = options.stripped_special_tokens(true);
+    }
+    if flags & 0x60 == 0x60 {
+        options = options.max_diagnostics_per_kind(1);
+    }
     (options, max)
+}
+
+/// A sink that feeds two sinks: the recorder and the lossless check.
+pub struct Tee<'a, A: Sink, B: Sink>(pub &'a mut A, pub &'a mut B);
+
+impl<A: Sink, B: Sink> Sink for Tee<'_, A, B> {
+    fn event(&mut self, e: Event<'_>) {
+        self.0.event(e);
+        self.1.event(e);
+    }
 }
 
 /// Reads `[n][len_1 .. len_n][payload]`: the payload and the chunk lengths (cycled over

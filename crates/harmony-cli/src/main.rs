@@ -41,6 +41,11 @@ enum Command {
         /// Print one JSON object per event, as they are emitted.
         #[arg(long)]
         events: bool,
+        /// The text comes from a server that stripped the special tokens
+        /// (`analysis…assistantfinal…`): split it back into messages on the channel words
+        /// (text and tokens formats; see docs/design.md, rule 16, for its limits).
+        #[arg(long)]
+        stripped_special_tokens: bool,
         /// Input file; `-` or nothing reads standard input.
         file: Option<PathBuf>,
     },
@@ -200,10 +205,13 @@ fn main() -> ExitCode {
             events,
             file,
             summary: _,
+            stripped_special_tokens,
         } => read_input(file.as_ref()).and_then(|input| {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            parse::run(&input, format, events, &mut out)?;
+            let options = harmony_stream::ParserOptions::new()
+                .stripped_special_tokens(stripped_special_tokens);
+            parse::run(&input, format, events, options, &mut out)?;
             out.flush().map_err(|e| format!("cannot write output: {e}"))
         }),
         Command::Replay { file, speed, json } => {

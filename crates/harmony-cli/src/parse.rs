@@ -2,13 +2,20 @@
 
 use std::io::Write;
 
-use harmony_stream::{Collector, Event, Sink, TextParser, TokenParser};
+use harmony_stream::{Collector, Event, ParserOptions, Sink, TextParser, TokenParser};
 use harmony_tools::{Summary, ToolEvent, ToolExtractor};
 
 use crate::Format;
 
-/// Parses `input` as `format` and writes the summary, or every event, to `out`.
-pub fn run(input: &[u8], format: Format, events: bool, out: &mut dyn Write) -> Result<(), String> {
+/// Parses `input` as `format` and writes the summary, or every event, to `out`. `options`
+/// apply to the `text` and `tokens` formats (`--stripped-special-tokens`: rule 16).
+pub fn run(
+    input: &[u8],
+    format: Format,
+    events: bool,
+    options: ParserOptions,
+    out: &mut dyn Write,
+) -> Result<(), String> {
     let mut sink = if events {
         Output::Events(Box::new(EventWriter::new(out)))
     } else {
@@ -22,14 +29,14 @@ pub fn run(input: &[u8], format: Format, events: bool, out: &mut dyn Write) -> R
                     e.valid_up_to()
                 )
             })?;
-            let mut parser = TextParser::new();
+            let mut parser = TextParser::with_options(options);
             parser.feed(text.as_bytes(), &mut sink);
             parser.finish(&mut sink);
             None
         }
         Format::Tokens => {
             let tokens = read_tokens(input)?;
-            let mut parser = TokenParser::new();
+            let mut parser = TokenParser::with_options(options);
             parser.feed(&tokens, &mut sink).map_err(|e| e.to_string())?;
             parser.finish(&mut sink);
             None

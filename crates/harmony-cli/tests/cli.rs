@@ -190,3 +190,28 @@ fn bad_arguments_in_events_say_why() {
         .contains("not JSON at line 1"));
     assert_eq!(end["raw"], "{oops");
 }
+
+#[test]
+fn stripped_special_tokens_flag_splits_messages_and_summary_says_why_arguments_are_null() {
+    let text = b"analysisThe user greets.assistantfinalHello!";
+    let (code, out, err) = harmony(&["parse", "--stripped-special-tokens"], text);
+    assert_eq!(code, 0, "{err}");
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["reasoning"], "The user greets.");
+    assert_eq!(s["content"], "Hello!");
+    // Off by default: one channel-less message.
+    let (_, out, _) = harmony(&["parse"], text);
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["messages"].as_array().unwrap().len(), 1);
+    // Issue 11 item 2: a tool call with null arguments carries the reason in the summary.
+    let (_, out, _) = harmony(
+        &["parse"],
+        b"<|channel|>commentary to=functions.f<|message|>{oops<|call|>",
+    );
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["tool_calls"][0]["arguments"], Value::Null);
+    assert_eq!(
+        s["tool_calls"][0]["arguments_error"]["kind"],
+        "invalid_json"
+    );
+}

@@ -592,6 +592,7 @@ pub(crate) fn call_events(
         error: harmony_tools::parse_arguments(raw, None, true).err(),
         raw: raw.to_owned(),
         complete: true,
+        ..Default::default()
     }));
     out(StreamEvent::MessageEnd(Stop::Call));
 }

@@ -175,6 +175,7 @@ impl ResponseBuilder {
                     raw_arguments: end.raw,
                     complete: end.complete,
                     arguments_error: end.error,
+                    repairs: end.repairs,
                 });
             }
             StreamEvent::Diagnostic(d) => self.collector.event(Event::Diagnostic(Diagnostic {

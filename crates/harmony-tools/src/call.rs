@@ -3,7 +3,7 @@
 use harmony_stream::{Completion, Message, Stop};
 use serde::Serialize;
 
-use crate::ArgsError;
+use crate::args::{self, ArgsError, ArgsRepair, ToolOptions};
 
 /// Namespaces gpt-oss knows without a declaration.
 pub const BUILTIN_NAMESPACES: [&str; 3] = ["browser", "python", "container"];
@@ -11,7 +11,9 @@ pub const BUILTIN_NAMESPACES: [&str; 3] = ["browser", "python", "container"];
 /// A tool call the model made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolCall {
-    /// The function's name, without its namespace (`get_weather`).
+    /// The tool's name: the recipient without a leading `functions.` (`get_weather`), so
+    /// built-ins keep their full names (`browser.search`, `python`, `container.exec`) and
+    /// never collide with a user function called `search`.
     pub name: String,
     /// The recipient as written (`functions.get_weather`).
     pub recipient: String,
@@ -27,9 +29,14 @@ pub struct ToolCall {
     pub raw_arguments: String,
     /// Whether the message ended before the input did (false: truncated).
     pub complete: bool,
-    /// Why `arguments` is `None` (not part of the summary's JSON).
-    #[serde(skip)]
+    /// Why `arguments` is `None`; in the summary's JSON only then, as
+    /// `{"kind": "invalid_json", "message": "…"}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments_error: Option<ArgsError>,
+    /// The repairs that turned the raw text into `arguments` (docs/design.md, "Tool-argument
+    /// repairs"); in the summary's JSON only when there were some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<ArgsRepair>,
 }
 
 impl ToolCall {
@@ -49,28 +56,62 @@ impl ToolCall {
     ///     stop: Stop::Call,
     /// };
     /// let call = ToolCall::from_message(&m).unwrap();
-    /// assert_eq!((call.namespace.as_str(), call.name.as_str()), ("browser", "search"));
+    /// assert_eq!((call.namespace.as_str(), call.name.as_str()), ("browser", "browser.search"));
     /// ```
     pub fn from_message(message: &Message) -> Option<ToolCall> {
+        Self::from_message_with(message, &ToolOptions::default())
+    }
+
+    /// [`from_message`](Self::from_message) with the caller's [`ToolOptions`]: repairs on
+    /// or off, schemas, and strict mode (a call to an undeclared function is `None`).
+    ///
+    /// ```
+    /// use harmony_stream::{Message, Role, Stop};
+    /// use harmony_tools::{ArgsRepair, ToolCall, ToolOptions};
+    ///
+    /// let m = Message {
+    ///     role: Role::Assistant,
+    ///     name: None,
+    ///     channel: Some("commentary".into()),
+    ///     recipient: Some("functions.f".into()),
+    ///     content_type: Some("<|constrain|>json".into()),
+    ///     content: "[{\"a\": 1}]".into(),
+    ///     stop: Stop::Call,
+    /// };
+    /// let call = ToolCall::from_message(&m).unwrap();
+    /// assert_eq!(call.arguments, Some(serde_json::json!({"a": 1})));
+    /// assert_eq!(call.repairs, [ArgsRepair::SingleElementArray]);
+    /// let strict = ToolOptions::new().declared(["g"]).strict(true);
+    /// assert!(ToolCall::from_message_with(&m, &strict).is_none());
+    /// ```
+    pub fn from_message_with(message: &Message, options: &ToolOptions) -> Option<ToolCall> {
         if !message.is_tool_call() {
             return None;
         }
         let recipient = message.recipient.clone()?;
         let (namespace, name) = split_recipient(&recipient);
         let (namespace, name) = (namespace.to_owned(), name.to_owned());
+        if options.strict && namespace == "functions" && !options.is_declared(&name) {
+            return None;
+        }
         let raw = message.content.clone();
         let complete = message.stop != Stop::Eof;
         let code = message.content_type.as_deref() == Some("code")
             || matches!(namespace.as_str(), "python" | "container");
-        let parsed = crate::args::parse(&raw, code, complete);
+        let parsed = args::repaired(&raw, code, complete, &name, options);
+        let (arguments, repairs, arguments_error) = match parsed {
+            Ok((v, r)) => (Some(v), r.into_iter().map(|(k, _)| k).collect(), None),
+            Err(e) => (None, Vec::new(), Some(e)),
+        };
         Some(ToolCall {
             name,
             namespace,
             recipient,
             channel: message.channel.clone(),
             content_type: message.content_type.clone(),
-            arguments: parsed.as_ref().ok().cloned(),
-            arguments_error: parsed.err(),
+            arguments,
+            arguments_error,
+            repairs,
             raw_arguments: raw,
             complete,
         })
@@ -79,36 +120,56 @@ impl ToolCall {
 
 /// Splits a recipient into namespace and name.
 ///
-/// `functions.x` and the built-ins (`browser.search`, `container.exec`) split at the first
-/// dot; `python` is its own namespace. A bare name (`lookup_weather`) or another dotted name
-/// (`math.sum`) is taken as a function the model forgot to prefix: namespace `functions`,
-/// the name kept whole (as vLLM does).
+/// The name is the recipient without a leading `functions.`; built-ins keep their full
+/// names (`browser.search`, `container.exec`, `python`), so they never collide with a
+/// user function of the same last word. The namespace is `functions` or the built-in's
+/// (`browser`, `python`, `container`). A bare name (`lookup_weather`) or another dotted
+/// name (`math.sum`) is a function the model forgot to prefix: namespace `functions`, the
+/// name kept whole (as vLLM does).
 ///
 /// ```
 /// use harmony_tools::split_recipient;
 /// assert_eq!(split_recipient("functions.get_weather"), ("functions", "get_weather"));
-/// assert_eq!(split_recipient("container.exec"), ("container", "exec"));
+/// assert_eq!(split_recipient("browser.search"), ("browser", "browser.search"));
+/// assert_eq!(split_recipient("container.exec"), ("container", "container.exec"));
 /// assert_eq!(split_recipient("python"), ("python", "python"));
 /// assert_eq!(split_recipient("math.sum"), ("functions", "math.sum"));
 /// ```
 pub fn split_recipient(recipient: &str) -> (&str, &str) {
-    if let Some((ns, name)) = recipient.split_once('.') {
-        if ns == "functions" || BUILTIN_NAMESPACES.contains(&ns) {
-            return (ns, name);
-        }
+    if let Some(name) = recipient.strip_prefix("functions.") {
+        return ("functions", name);
     }
-    if BUILTIN_NAMESPACES.contains(&recipient) {
-        return (recipient, recipient);
+    let ns = recipient.split_once('.').map_or(recipient, |(ns, _)| ns);
+    if BUILTIN_NAMESPACES.contains(&ns) {
+        return (ns, recipient);
     }
     ("functions", recipient)
 }
 
-/// Every tool call in a completion, in order.
+/// Every tool call in a completion, in order (repairs on, nothing declared).
 pub fn tool_calls(completion: &Completion) -> Vec<ToolCall> {
+    tool_calls_with(completion, &ToolOptions::default())
+}
+
+/// Every tool call in a completion, read with `options` (see [`ToolOptions`]).
+///
+/// ```
+/// use harmony_stream::{Collector, TextParser};
+/// use harmony_tools::{tool_calls_with, ToolOptions};
+///
+/// let mut parser = TextParser::new();
+/// let mut collector = Collector::new();
+/// parser.feed(br#"<|channel|>commentary to=functions.f<|message|>{"a":1}]<|call|>"#, &mut collector);
+/// parser.finish(&mut collector);
+/// let c = collector.finish();
+/// assert!(tool_calls_with(&c, &ToolOptions::new())[0].arguments.is_some());
+/// assert!(tool_calls_with(&c, &ToolOptions::new().repairs(false))[0].arguments.is_none());
+/// ```
+pub fn tool_calls_with(completion: &Completion, options: &ToolOptions) -> Vec<ToolCall> {
     completion
         .messages
         .iter()
-        .filter_map(ToolCall::from_message)
+        .filter_map(|m| ToolCall::from_message_with(m, options))
         .collect()
 }
 

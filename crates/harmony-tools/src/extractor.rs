@@ -1,11 +1,10 @@
 //! The streaming tool-call extractor: core events in, tool-call events out.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use harmony_stream::{Event, Stop};
 
-use crate::args::{self, ArgsError};
+use crate::args::{self, ArgsError, ArgsRepair, ToolOptions};
 use crate::names::FunctionNameMap;
 use crate::split_recipient;
 
@@ -63,11 +62,19 @@ pub struct ToolCallEnd {
     pub raw: String,
     /// False when the input ended inside the call.
     pub complete: bool,
+    /// The repairs that made the raw text into arguments (empty when none was needed:
+    /// docs/design.md, "Tool-argument repairs"). `raw` is never changed.
+    pub repairs: Vec<ArgsRepair>,
+    /// The repaired arguments, when `repairs` is not empty.
+    pub repaired: Option<serde_json::Value>,
 }
 
 impl ToolCallEnd {
-    /// The arguments as a JSON value, when they are a JSON object.
+    /// The arguments as a JSON value, when they are a JSON object (after repairs).
     pub fn arguments(&self) -> Option<serde_json::Value> {
+        if let Some(v) = &self.repaired {
+            return Some(v.clone());
+        }
         self.error
             .is_none()
             .then(|| serde_json::from_str(self.raw.trim()).ok())
@@ -87,7 +94,10 @@ impl ToolCallEnd {
     /// assert_eq!(end.parse::<Weather>().unwrap().city, "Oslo");
     /// ```
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(self.raw.trim())
+        match &self.repaired {
+            Some(v) => T::deserialize(v),
+            None => serde_json::from_str(self.raw.trim()),
+        }
     }
 }
 
@@ -112,6 +122,19 @@ pub enum ToolDiagnosticKind {
     GluedContentType,
     /// The name is not among the declared tools (the call is delivered anyway).
     UnknownTool,
+    /// Strict mode: the name is not among the declared tools, so the message is not a
+    /// call; its text is content ([`ToolExtractor::rejected`]).
+    UndeclaredToolDropped,
+    /// The arguments were an envelope `{"name": …, "parameters": {…}}`: the inner object.
+    RepairEnvelope,
+    /// The arguments were `[{…}]`: the one object.
+    RepairSingleElementArray,
+    /// Text followed the arguments' JSON value; `detail` is that text, dropped.
+    RepairTrailingText,
+    /// The arguments were an object encoded in a JSON string.
+    RepairDoubleEncoded,
+    /// The arguments were not JSON; they became the tool's one required string parameter.
+    RepairBareString,
 }
 
 impl ToolDiagnosticKind {
@@ -121,6 +144,12 @@ impl ToolDiagnosticKind {
             ToolDiagnosticKind::ControlTokenInName => "control_token_in_name",
             ToolDiagnosticKind::GluedContentType => "glued_content_type",
             ToolDiagnosticKind::UnknownTool => "unknown_tool",
+            ToolDiagnosticKind::UndeclaredToolDropped => "undeclared_tool_dropped",
+            ToolDiagnosticKind::RepairEnvelope => "repair_envelope",
+            ToolDiagnosticKind::RepairSingleElementArray => "repair_single_element_array",
+            ToolDiagnosticKind::RepairTrailingText => "repair_trailing_text",
+            ToolDiagnosticKind::RepairDoubleEncoded => "repair_double_encoded",
+            ToolDiagnosticKind::RepairBareString => "repair_bare_string",
         }
     }
 }
@@ -163,10 +192,13 @@ type IdGenerator = Box<dyn FnMut(usize) -> String + Send>;
 pub struct ToolExtractor {
     next_index: usize,
     open: bool,
+    rejected: bool,
     code: bool,
     start: ToolCallStart,
     end: ToolCallEnd,
-    declared: Option<HashSet<String>>,
+    options: ToolOptions,
+    /// The repairs of the call that just ended, with their details (reused).
+    repair_details: Vec<(ArgsRepair, String)>,
     names: Option<FunctionNameMap>,
     ids: IdGenerator,
 }
@@ -177,7 +209,7 @@ impl fmt::Debug for ToolExtractor {
             .field("next_index", &self.next_index)
             .field("open", &self.open)
             .field("start", &self.start)
-            .field("declared", &self.declared)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -194,10 +226,12 @@ impl ToolExtractor {
         ToolExtractor {
             next_index: 0,
             open: false,
+            rejected: false,
             code: false,
             start: ToolCallStart::default(),
             end: ToolCallEnd::default(),
-            declared: None,
+            options: ToolOptions::default(),
+            repair_details: Vec::new(),
             names: None,
             ids: Box::new(random_id),
         }
@@ -217,8 +251,37 @@ impl ToolExtractor {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.declared = Some(names.into_iter().map(Into::into).collect());
+        self.options = std::mem::take(&mut self.options).declared(names);
         self
+    }
+
+    /// Reads arguments with `options`: repairs on or off, the declared tools and their
+    /// schemas, strict mode (see [`ToolOptions`]).
+    ///
+    /// ```
+    /// use harmony_stream::{Event, TextParser};
+    /// use harmony_tools::{ToolEvent, ToolExtractor, ToolOptions};
+    ///
+    /// let mut tools = ToolExtractor::new().with_options(ToolOptions::new().declared(["f"]).strict(true));
+    /// let mut parser = TextParser::new();
+    /// let (mut calls, mut content) = (0, String::new());
+    /// parser.feed(b"<|channel|>commentary to=functions.evil<|message|>{}<|call|>", &mut |e: Event<'_>| {
+    ///     tools.observe(&e, &mut |t: ToolEvent<'_>| calls += matches!(t, ToolEvent::Start(_)) as usize);
+    ///     if let Event::Delta(d) = e {
+    ///         if tools.rejected() { content.push_str(d) }
+    ///     }
+    /// });
+    /// assert_eq!((calls, content.as_str()), (0, "{}"));
+    /// ```
+    pub fn with_options(mut self, options: ToolOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Whether the open message is a call to an undeclared function that strict mode
+    /// dropped: no tool event is emitted for it, and its deltas are content.
+    pub fn rejected(&self) -> bool {
+        self.rejected
     }
 
     /// Maps called names back to the user's names (see [`FunctionNameMap`]).
@@ -250,20 +313,69 @@ impl ToolExtractor {
             }
             Event::MessageStart(header) => {
                 self.open = false;
+                self.rejected = false;
                 if let Some(recipient) = header.recipient().filter(|_| header.is_tool_call()) {
                     self.begin(header, recipient, out);
                 }
             }
             Event::MessageEnd(stop) => {
+                self.rejected = false;
                 if std::mem::take(&mut self.open) {
                     let complete = stop != Stop::Eof;
                     self.end.complete = complete;
                     self.end.error = args::check(&self.end.raw, self.code, complete).err();
+                    self.end.repairs.clear();
+                    self.end.repaired = None;
+                    if self.options.repair
+                        && complete
+                        && (self.end.error.is_some() || args::looks_like_envelope(&self.end.raw))
+                    {
+                        self.repair(out);
+                    }
                     out(ToolEvent::End(&self.end));
                 }
             }
             Event::Diagnostic(_) => {}
         }
+    }
+
+    /// The slow path, for arguments that are not a plain object (or may be an envelope):
+    /// the shape repairs, each reported before the call's `End`.
+    #[cold]
+    fn repair<F>(&mut self, out: &mut F)
+    where
+        F: FnMut(ToolEvent<'_>) + ?Sized,
+    {
+        let Ok((value, repairs)) = args::repaired(
+            &self.end.raw,
+            self.code,
+            true,
+            &self.start.name,
+            &self.options,
+        ) else {
+            return;
+        };
+        if repairs.is_empty() {
+            return;
+        }
+        self.repair_details = repairs;
+        for (repair, detail) in &self.repair_details {
+            let kind = match repair {
+                ArgsRepair::Envelope => ToolDiagnosticKind::RepairEnvelope,
+                ArgsRepair::SingleElementArray => ToolDiagnosticKind::RepairSingleElementArray,
+                ArgsRepair::TrailingText => ToolDiagnosticKind::RepairTrailingText,
+                ArgsRepair::DoubleEncoded => ToolDiagnosticKind::RepairDoubleEncoded,
+                ArgsRepair::BareString => ToolDiagnosticKind::RepairBareString,
+            };
+            self.end.repairs.push(*repair);
+            out(ToolEvent::Diagnostic(ToolDiagnostic {
+                index: self.end.index,
+                kind,
+                detail,
+            }));
+        }
+        self.end.error = None;
+        self.end.repaired = Some(value);
     }
 
     /// Opens call number `next_index`: repairs and resolves the recipient, reusing buffers.
@@ -272,7 +384,6 @@ impl ToolExtractor {
         F: FnMut(ToolEvent<'_>) + ?Sized,
     {
         let index = self.next_index;
-        self.next_index += 1;
         let mut diag = |kind, detail: &str| {
             out(ToolEvent::Diagnostic(ToolDiagnostic {
                 index,
@@ -293,8 +404,14 @@ impl ToolExtractor {
         s.namespace.push_str(namespace);
         s.name.clear();
         s.name.push_str(name);
+        let mut dropped = false;
         if s.namespace == "functions" {
-            if let Some(declared) = self.declared.as_ref().filter(|d| !d.contains(&s.name)) {
+            if let Some(declared) = self
+                .options
+                .declared
+                .as_ref()
+                .filter(|d| !d.contains(&s.name))
+            {
                 let unglued = ["json", "code"]
                     .iter()
                     .filter_map(|suffix| s.name.strip_suffix(suffix))
@@ -307,6 +424,10 @@ impl ToolExtractor {
                         s.name.truncate(len);
                         s.recipient.truncate(s.recipient.len() - cut);
                     }
+                    None if self.options.strict => {
+                        diag(ToolDiagnosticKind::UndeclaredToolDropped, &s.name);
+                        dropped = true;
+                    }
                     None => diag(ToolDiagnosticKind::UnknownTool, &s.name),
                 }
             }
@@ -315,6 +436,12 @@ impl ToolExtractor {
                 s.name.push_str(original);
             }
         }
+        if dropped {
+            // Strict mode: not a call. The index is not used up.
+            self.rejected = true;
+            return;
+        }
+        self.next_index += 1;
         set_option(&mut s.channel, header.channel());
         set_option(&mut s.content_type, header.content_type());
         s.id = (self.ids)(index);

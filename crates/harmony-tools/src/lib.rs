@@ -36,8 +36,8 @@ mod names;
 mod openai;
 mod summary;
 
-pub use args::{parse_arguments, ArgsError};
-pub use call::{split_recipient, tool_calls, ToolCall, BUILTIN_NAMESPACES};
+pub use args::{parse_arguments, repair_arguments, ArgsError, ArgsRepair, ToolOptions};
+pub use call::{split_recipient, tool_calls, tool_calls_with, ToolCall, BUILTIN_NAMESPACES};
 pub use extractor::{
     ToolCallEnd, ToolCallStart, ToolDiagnostic, ToolDiagnosticKind, ToolEvent, ToolExtractor,
 };

@@ -1,9 +1,9 @@
 //! The summary of a completion: what `harmony parse --summary` prints.
 
-use harmony_stream::{Completion, OwnedDiagnostic};
+use harmony_stream::{Completion, OwnedDiagnostic, Purpose};
 use serde::Serialize;
 
-use crate::{tool_calls, ToolCall};
+use crate::{split_recipient, tool_calls_with, ToolCall, ToolOptions};
 
 /// A completion at a glance: reasoning, content, tool calls, messages and diagnostics.
 ///
@@ -79,12 +79,60 @@ impl From<&OwnedDiagnostic> for SummaryDiagnostic {
 }
 
 impl Summary {
-    /// Summarises a parsed completion.
+    /// Summarises a parsed completion (argument repairs on, no tools declared).
     pub fn new(completion: &Completion) -> Summary {
+        Self::with_options(completion, &ToolOptions::default())
+    }
+
+    /// Summarises with the caller's [`ToolOptions`]. In strict mode a call to an undeclared
+    /// function is no tool call: its text joins `content`, in order.
+    ///
+    /// ```
+    /// use harmony_stream::{Collector, TextParser};
+    /// use harmony_tools::{Summary, ToolOptions};
+    ///
+    /// let mut parser = TextParser::new();
+    /// let mut collector = Collector::new();
+    /// parser.feed(b"<|channel|>commentary to=functions.rm_rf<|message|>{}<|call|>", &mut collector);
+    /// parser.finish(&mut collector);
+    /// let c = collector.finish();
+    /// let strict = Summary::with_options(&c, &ToolOptions::new().declared(["ls"]).strict(true));
+    /// assert!(strict.tool_calls.is_empty());
+    /// assert_eq!(strict.content.as_deref(), Some("{}"));
+    /// assert_eq!(Summary::new(&c).tool_calls.len(), 1);
+    /// ```
+    pub fn with_options(completion: &Completion, options: &ToolOptions) -> Summary {
+        let dropped = |m: &harmony_stream::Message| {
+            options.strict
+                && m.is_tool_call()
+                && m.recipient.as_deref().is_some_and(|r| {
+                    let (ns, name) = split_recipient(r);
+                    ns == "functions" && !options.is_declared(name)
+                })
+        };
+        let content = if completion.messages.iter().any(dropped) {
+            let mut out: Option<String> = None;
+            for m in completion
+                .messages
+                .iter()
+                .filter(|m| dropped(m) || completion.purpose(m) == Purpose::Content)
+            {
+                match &mut out {
+                    Some(s) => {
+                        s.push('\n');
+                        s.push_str(&m.content);
+                    }
+                    None => out = Some(m.content.clone()),
+                }
+            }
+            out
+        } else {
+            completion.content()
+        };
         Summary {
             reasoning: completion.reasoning(),
-            content: completion.content(),
-            tool_calls: tool_calls(completion),
+            content,
+            tool_calls: tool_calls_with(completion, options),
             messages: completion
                 .messages
                 .iter()

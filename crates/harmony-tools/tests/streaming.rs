@@ -301,8 +301,10 @@ fn unknown_names_are_reported_builtins_are_known() {
             tools(),
             &format!("<|channel|>analysis to={builtin}<|message|>{{}}<|call|>"),
         );
+        // Issue 9 item 5: built-ins keep their full names; the namespace is separate.
         assert!(
-            matches!(&events[0], T::Start { .. }),
+            matches!(&events[0], T::Start { name, namespace, .. }
+                if name == builtin && builtin.starts_with(namespace.as_str())),
             "{builtin}: {events:?}"
         );
     }
@@ -407,4 +409,140 @@ proptest! {
         let merged = |v: &[T]| -> Vec<T> { v.iter().filter(|t| !matches!(t, T::Args(..))).cloned().collect() };
         prop_assert_eq!(merged(&events), merged(&whole));
     }
+}
+
+/// Issue 9 item 6: each argument-shape repair is reported before the call's End, the raw
+/// text stays as written, and the switch turns them off.
+#[test]
+fn argument_shapes_are_repaired_and_reported() {
+    use harmony_tools::ToolOptions;
+    let cases = [
+        (
+            r#"{"name": "f", "parameters": {"a": 1}}"#,
+            ToolDiagnosticKind::RepairEnvelope,
+        ),
+        (
+            r#"[{"a": 1}]"#,
+            ToolDiagnosticKind::RepairSingleElementArray,
+        ),
+        (r#"{"a": 1}]"#, ToolDiagnosticKind::RepairTrailingText),
+        (r#""{\"a\": 1}""#, ToolDiagnosticKind::RepairDoubleEncoded),
+    ];
+    for (raw, kind) in cases {
+        let text = format!(
+            "<|channel|>commentary to=functions.f <|constrain|>json<|message|>{raw}<|call|>"
+        );
+        let events = run(extractor(), &text);
+        let n = events.len();
+        assert!(
+            matches!(&events[n - 2], T::Diag(0, k, _) if *k == kind),
+            "{raw}: {events:?}"
+        );
+        assert_eq!(
+            events[n - 1],
+            T::End {
+                index: 0,
+                arguments: Ok(json!({"a": 1})),
+                raw: raw.into(),
+                complete: true
+            },
+            "{raw}"
+        );
+        let off = run(
+            extractor().with_options(ToolOptions::new().repairs(false)),
+            &text,
+        );
+        assert!(
+            !off.iter().any(|e| matches!(e, T::Diag(..))),
+            "{raw}: repairs off: {off:?}"
+        );
+    }
+    // The dropped text is the detail; truncated arguments are never repaired.
+    let events = run(
+        extractor(),
+        "<|channel|>commentary to=functions.f<|message|>{\"a\": 1} ok?<|call|>",
+    );
+    assert!(events.contains(&T::Diag(
+        0,
+        ToolDiagnosticKind::RepairTrailingText,
+        "ok?".into()
+    )));
+    let events = run(
+        extractor(),
+        "<|channel|>commentary to=functions.f<|message|>[{\"a\": 1}]",
+    );
+    // Cut off by the end of input: not repaired, even though the text would be.
+    assert!(!events.iter().any(|e| matches!(e, T::Diag(..))));
+    assert!(matches!(
+        events.last(),
+        Some(T::End {
+            arguments: Err(ArgsError::NotAnObject { .. }),
+            complete: false,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_bare_body_fills_the_one_required_string_parameter_when_the_schema_says_so() {
+    use harmony_tools::ToolOptions;
+    let schema =
+        json!({"type": "object", "properties": {"cmd": {"type": "string"}}, "required": ["cmd"]});
+    let tools = || extractor().with_options(ToolOptions::new().tool("shell", schema.clone()));
+    let events = run(
+        tools(),
+        "<|channel|>commentary to=functions.shell<|message|>ls -R<|call|>",
+    );
+    assert!(events.contains(&T::Diag(
+        0,
+        ToolDiagnosticKind::RepairBareString,
+        String::new()
+    )));
+    assert!(
+        matches!(events.last(), Some(T::End { arguments: Ok(v), raw, .. }) if *v == json!({"cmd": "ls -R"}) && raw == "ls -R")
+    );
+    // A repair whose result does not fit the schema does not apply.
+    let events = run(
+        tools(),
+        "<|channel|>commentary to=functions.shell<|message|>[{\"path\": 1}]<|call|>",
+    );
+    assert!(matches!(
+        events.last(),
+        Some(T::End {
+            arguments: Err(ArgsError::NotAnObject { .. }),
+            ..
+        })
+    ));
+}
+
+/// Issue 11 item 5: strict mode drops a call to an undeclared function into content.
+#[test]
+fn strict_mode_drops_calls_to_undeclared_tools_into_content() {
+    use harmony_tools::ToolOptions;
+    let mut tools =
+        extractor().with_options(ToolOptions::new().declared(["get_weather"]).strict(true));
+    let mut parser = TextParser::new();
+    let (mut events, mut content) = (Vec::new(), String::new());
+    let text = "<|channel|>commentary to=functions.delete_all<|message|>{}<|call|>\
+                <|start|>assistant<|channel|>commentary to=functions.get_weather<|message|>{\"city\":\"Oslo\"}<|call|>";
+    let mut sink = |e: Event<'_>| {
+        tools.observe(&e, &mut |t: ToolEvent<'_>| events.push(own(t)));
+        if let Event::Delta(d) = e {
+            if tools.rejected() {
+                content.push_str(d);
+            }
+        }
+    };
+    parser.feed(text.as_bytes(), &mut sink);
+    parser.finish(&mut sink);
+    assert_eq!(content, "{}");
+    assert_eq!(
+        events[0],
+        T::Diag(
+            0,
+            ToolDiagnosticKind::UndeclaredToolDropped,
+            "delete_all".into()
+        )
+    );
+    assert!(matches!(&events[1], T::Start { index: 0, name, .. } if name == "get_weather"));
 }
