@@ -222,7 +222,7 @@ impl OllamaAnswer {
 
     fn done_fields(&self, line: &mut Map<String, Value>) {
         let done = self.done.clone().unwrap_or_default();
-        let reason = match done.done_reason.as_deref() {
+        let reason = match done.done_reason() {
             Some("length") => "length",
             _ => "stop",
         };

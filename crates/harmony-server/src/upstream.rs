@@ -363,7 +363,7 @@ fn completion_chunk(data: &str, model: &str) -> Chunk {
     let done = |reason: &str| {
         let mut done = Done::default();
         done.model = model.to_owned();
-        done.done_reason = Some(reason.to_owned());
+        done.reason = harmony_ollama::DoneReason::from_wire(Some(reason));
         done
     };
     if data.trim() == "[DONE]" {
