@@ -312,11 +312,26 @@ async fn codex_exec_runs_a_shell_command_through_the_gateway() {
         first.contains("namespace functions {"),
         "Codex declared its tools: {first}"
     );
+    // Codex declares its shell as `exec_command(cmd: string, ...)`; the agent called it
+    // with the command, and Codex's own report of the run (exit code, output) came back
+    // as harmony's tool message.
+    assert!(
+        first.contains("type exec_command = (_: {"),
+        "Codex's shell tool: {first}"
+    );
     let last = prompts.last().unwrap();
     assert!(
-        last.contains("to=assistant<|channel|>commentary<|message|>")
-            && last.contains("harmony-codex"),
-        "the command's output reached the prompt as a tool message: {last}"
+        last.contains(r#"to=functions.exec_command<|channel|>commentary <|constrain|>json<|message|>{"cmd":"printf %s-%s harmony codex"}<|call|>"#),
+        "the call is in the history: {last}"
+    );
+    let result = last
+        .split("<|start|>functions.exec_command to=assistant<|channel|>commentary<|message|>")
+        .nth(1)
+        .and_then(|r| r.split("<|end|>").next())
+        .unwrap_or_else(|| panic!("no tool message from exec_command: {last}"));
+    assert!(
+        result.contains("Process exited with code 0") && result.contains("harmony-codex"),
+        "{result}"
     );
 }
 
