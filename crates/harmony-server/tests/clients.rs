@@ -196,7 +196,18 @@ async fn openai_python_responses() {
     assert_eq!(acc_call["name"], "get_weather", "{out:#}");
     assert!(s(&acc_call["call_id"]).starts_with("call_"));
 
-    assert_result_in_a_prompt(&prompts(&upstream), RESULT);
+    // With `include: ["reasoning.encrypted_content"]` and the readable text removed,
+    // the chain of thought still comes back: the last prompt (that turn's second
+    // request) has the analysis before the call.
+    assert_eq!(out["encrypted"]["has_blob"], true, "{out:#}");
+    assert_eq!(out["encrypted"]["output_text"], format!("{QUOTE}{RESULT}"));
+    let prompts = prompts(&upstream);
+    let last = prompts.last().unwrap();
+    assert!(
+        last.contains("<|start|>assistant<|channel|>analysis<|message|>I need to call get_weather to answer.<|end|>"),
+        "the reasoning came back from encrypted_content: {last}"
+    );
+    assert_result_in_a_prompt(&prompts, RESULT);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

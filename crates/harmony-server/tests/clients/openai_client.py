@@ -152,6 +152,24 @@ def responses():
         final = stream.get_final_response()
     out["accumulated_call"] = [{"call_id": i.call_id, "name": i.name, "arguments": i.arguments}
                                for i in final.output if i.type == "function_call"]
+
+    # 5. Stateless chain of thought: the reasoning travels only in encrypted_content.
+    enc = client.responses.create(model=MODEL, input="What is the weather in Paris?",
+                                  tools=RESP_TOOLS, store=False,
+                                  include=["reasoning.encrypted_content"])
+    items = []
+    for item in enc.output:
+        d = item.model_dump(exclude_none=True)
+        if d["type"] == "reasoning":
+            d.pop("content", None)
+            d["summary"] = []
+        items.append(d)
+    out["encrypted"] = {"has_blob": any(i.get("encrypted_content") for i in items)}
+    turn = [{"role": "user", "content": "What is the weather in Paris?"}] + items
+    turn += [{"type": "function_call_output", "call_id": i["call_id"], "output": RESULT}
+             for i in items if i["type"] == "function_call"]
+    again = client.responses.create(model=MODEL, input=turn, tools=RESP_TOOLS, store=False)
+    out["encrypted"]["output_text"] = again.output_text
     return out
 
 
