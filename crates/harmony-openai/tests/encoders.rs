@@ -63,7 +63,7 @@ fn call_message(index: usize, id: &str, name: &str, args: &[&str]) -> Vec<Stream
 fn done(reason: &str, eval_count: Option<u64>) -> StreamEvent {
     let mut d = Done::default();
     d.model = "gpt-oss:20b".into();
-    d.done_reason = Some(reason.into());
+    d.reason = harmony_ollama::DoneReason::from_wire(Some(reason));
     d.metrics.eval_count = eval_count;
     StreamEvent::Done(d)
 }

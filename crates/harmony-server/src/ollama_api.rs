@@ -222,9 +222,10 @@ impl OllamaAnswer {
 
     fn done_fields(&self, line: &mut Map<String, Value>) {
         let done = self.done.clone().unwrap_or_default();
-        let reason = match done.done_reason() {
-            Some("length") => "length",
-            _ => "stop",
+        let reason = if done.is_truncated() {
+            "length"
+        } else {
+            "stop"
         };
         line.insert("done".into(), true.into());
         line.insert("done_reason".into(), reason.into());
