@@ -10,7 +10,10 @@
 //! - [`Renderer`]: completion prompts, history, training sequences, single messages, to
 //!   ids or to text; stop-token sets.
 //! - Safety: marker text in messages is ordinary text in the token output and is
-//!   neutralised (reversibly, see [`neutralise_markers`]) in the text output.
+//!   neutralised (reversibly, see [`neutralise_markers`]) in the text output;
+//!   [`neutralise_chat`] does the same to chat messages for back ends that template and
+//!   tokenize them (Ollama's `/api/chat`). Names that reach a header or the tool
+//!   namespace must be names ([`is_valid_name`]); tool schemas cannot end their comments.
 //! - [`PrefixCache`]: re-rendering a conversation that grew reuses the rendered prefix.
 //! - [`from_chat`] / [`to_chat`]: OpenAI-style chat messages to harmony and back.
 //! - [`render_json`]: the `harmony render` command's engine.
@@ -60,5 +63,8 @@ pub use model::{
 };
 pub use names::{is_valid_content_type, is_valid_name};
 pub use render::{RenderConfig, RenderOptions, Renderer, TextOptions, TextRender};
-pub use safety::{neutralise_markers, restore_markers, Diagnostic, MARKER_BREAK};
+pub use safety::{
+    neutralise_chat, neutralise_markers, restore_markers, ChatNeutralised, Diagnostic,
+    ToolNeutralised, MARKER_BREAK,
+};
 pub use tokenizer::{Rank, SpecialToken};
