@@ -131,8 +131,8 @@ struct Record {
     failed: bool,
     tool_results: Vec<(String, String)>,
     items: Vec<Item>,
-    /// Parser diagnostics since the last message start: a tool call that follows
-    /// was repaired by them (its header was malformed).
+    /// Parser diagnostics since the last message end: a tool call that follows was
+    /// repaired by them (its header was malformed).
     pending: Vec<String>,
 }
 
@@ -590,7 +590,6 @@ impl Recorder {
         let turn = Target::Turn(rec.id);
         match event {
             StreamEvent::MessageStart(header) => {
-                rec.pending.clear();
                 if header.is_tool_call() {
                     return;
                 }
@@ -630,7 +629,9 @@ impl Recorder {
                 }
                 monitor.publish(turn, || json!({"op": "text", "text": text}));
             }
-            StreamEvent::MessageEnd(_) => {}
+            // Header diagnostics come before the message they concern: kept from
+            // here until the next call starts (it was repaired) or a message ends.
+            StreamEvent::MessageEnd(_) => rec.pending.clear(),
             StreamEvent::ToolCallStart(start) => {
                 rec.first_token.get_or_insert_with(Instant::now);
                 let repairs = std::mem::take(&mut rec.pending);

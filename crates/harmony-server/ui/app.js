@@ -1,5 +1,5 @@
 // The operator page. Everything the model wrote is untrusted: it is only ever put on
-// the page with textContent (never innerHTML), and the page's CSP allows no inline code.
+// the page with textContent (never parsed as HTML), and the page's CSP allows no inline code.
 "use strict";
 
 (function () {
