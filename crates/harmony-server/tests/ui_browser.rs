@@ -273,3 +273,85 @@ async fn model_output_shows_as_text() {
     assert_eq!(injected, json!(0), "no element came from model output");
     assert_eq!(b.eval("typeof window.pwned").await, json!("undefined"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repairs_are_marked_where_they_happened_at_phone_width() {
+    let Some(bin) = chromium() else { return };
+    let upstream = FakeOllama::start([
+        show(131_072),
+        completion(&[
+            "<|channel|>analysis<|message|>Call it.<|end|>",
+            // A space after <|constrain|>: tolerated and repaired (content_type_spacing).
+            "<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|> json<|message|>",
+            "{\"city\":\"Lyon\"}",
+        ]),
+    ])
+    .await
+    .unwrap();
+    let (base, _state) = gateway(&upstream, ServeConfig::default()).await;
+    let (status, _) = chat(
+        &base,
+        json!({"model": "gpt-oss:20b", "tools": weather_tool(),
+            "messages": [{"role": "user", "content": "Weather in Lyon?"}]}),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // A phone's width.
+    let mut b = Browser::start(&bin, 390, 844).await;
+    b.goto(&format!("{base}/ui#turn-1")).await;
+    b.wait_for("document.querySelector('#turn-items .call .state.ok')", 10)
+        .await;
+    // The diagnostic sits before the call it repaired, says what and shows the raw text.
+    let order = b
+        .eval("[...document.querySelectorAll('#turn-items > .item')].map(e => e.className)")
+        .await;
+    assert_eq!(
+        order,
+        json!(["item reasoning", "item diag", "item call"]),
+        "reasoning, the repair, then the call"
+    );
+    let title = b
+        .eval("document.querySelector('#turn-items .diag').title")
+        .await;
+    assert!(
+        title
+            .as_str()
+            .unwrap()
+            .starts_with("content_type_spacing: "),
+        "{title}"
+    );
+    assert!(b
+        .text("#turn-items .diag")
+        .await
+        .as_str()
+        .unwrap()
+        .contains("repaired content_type_spacing"));
+    assert_eq!(
+        b.text("#turn-items .call .state").await,
+        json!("repaired: content_type_spacing")
+    );
+    assert_eq!(
+        b.text("#turn-items .call .args").await,
+        json!("{\"city\":\"Lyon\"}")
+    );
+    b.wait_for(
+        "document.getElementById('g-repairs').textContent === '1'",
+        10,
+    )
+    .await;
+    // Usable at that width: nothing wider than the screen but the table's own scroller.
+    let overflow = b
+        .eval("document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(overflow, json!(true), "no sideways scrolling at 390 px");
+    // Light and dark system themes.
+    let background = "getComputedStyle(document.body).backgroundColor";
+    assert_eq!(b.eval(background).await, json!("rgb(255, 255, 255)"));
+    b.call(
+        "Emulation.setEmulatedMedia",
+        json!({"features": [{"name": "prefers-color-scheme", "value": "dark"}]}),
+    )
+    .await;
+    assert_eq!(b.eval(background).await, json!("rgb(13, 17, 23)"));
+}
