@@ -116,6 +116,12 @@ impl Metrics {
     }
 
     /// The registry in Prometheus' text format (OpenMetrics flavour, `# EOF` last).
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.tokens(100, 7);
+    /// assert!(m.encode().contains("harmony_prompt_tokens_total 100\n"));
+    /// ```
     pub fn encode(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -124,6 +130,12 @@ impl Metrics {
     }
 
     /// One HTTP request answered.
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.request("/v1/responses", "responses", 200);
+    /// assert!(m.encode().contains(r#"harmony_requests_total{route="/v1/responses",protocol="responses",status="200"} 1"#));
+    /// ```
     pub fn request(&self, route: &str, protocol: &str, status: u16) {
         self.requests
             .get_or_create(&vec![
@@ -135,12 +147,27 @@ impl Metrics {
     }
 
     /// A turn's token counts.
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.tokens(10, 3);
+    /// m.tokens(5, 2);
+    /// assert!(m.encode().contains("harmony_completion_tokens_total 5\n"));
+    /// ```
     pub fn tokens(&self, prompt: u64, completion: u64) {
         self.prompt_tokens.inc_by(prompt);
         self.completion_tokens.inc_by(completion);
     }
 
     /// A turn's latencies, in seconds.
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.latency(Some(0.2), None);
+    /// let text = m.encode();
+    /// assert!(text.contains("harmony_time_to_first_token_seconds_count 1\n"));
+    /// assert!(text.contains("harmony_time_per_token_seconds_count 0\n"));
+    /// ```
     pub fn latency(&self, first_token: Option<f64>, per_token: Option<f64>) {
         if let Some(s) = first_token {
             self.ttft.observe(s);
@@ -152,6 +179,12 @@ impl Metrics {
 
     /// A tool call ended: `outcome` is `clean`, `repaired` or `failed`; `kind` the
     /// repair's kind or the failure's reason (empty when clean).
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.tool_call("failed", "invalid_json");
+    /// assert!(m.encode().contains(r#"harmony_tool_calls_total{outcome="failed",kind="invalid_json"} 1"#));
+    /// ```
     pub fn tool_call(&self, outcome: &str, kind: &str) {
         self.tool_calls
             .get_or_create(&vec![
@@ -162,6 +195,13 @@ impl Metrics {
     }
 
     /// A parser diagnostic or a response repair, by kind.
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.diagnostic("stray_stop");
+    /// m.diagnostic("stray_stop");
+    /// assert!(m.encode().contains(r#"harmony_parser_diagnostics_total{kind="stray_stop"} 2"#));
+    /// ```
     pub fn diagnostic(&self, kind: &str) {
         self.diagnostics
             .get_or_create(&vec![("kind", kind.to_owned())])
@@ -169,6 +209,12 @@ impl Metrics {
     }
 
     /// An upstream failure, by kind.
+    ///
+    /// ```
+    /// let m = harmony_server::Metrics::new();
+    /// m.upstream_error("timeout");
+    /// assert!(m.encode().contains(r#"harmony_upstream_errors_total{kind="timeout"} 1"#));
+    /// ```
     pub fn upstream_error(&self, kind: &str) {
         self.upstream_errors
             .get_or_create(&vec![("kind", kind.to_owned())])

@@ -256,6 +256,11 @@ impl Monitor {
     }
 
     /// The gateway's Prometheus metrics.
+    ///
+    /// ```
+    /// let m = harmony_server::Monitor::new(10);
+    /// assert!(m.metrics().encode().contains("# TYPE harmony_tool_calls counter"));
+    /// ```
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
@@ -339,6 +344,11 @@ impl Monitor {
                         Target::Turn(turn),
                         || json!({"op": "result", "index": index, "content": content}),
                     );
+                    // A finished turn's own stream is closed: a page showing it
+                    // hears of the result on the list's stream.
+                    self.publish(Target::List, || {
+                        json!({"op": "result", "turn": turn, "index": index, "content": content})
+                    });
                     break;
                 }
             }
@@ -346,11 +356,28 @@ impl Monitor {
     }
 
     /// Turns finished so far.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(harmony_server::Monitor::new(1));
+    /// drop(m.begin(harmony_server::TurnInfo::default()));
+    /// drop(m.begin(harmony_server::TurnInfo::default()));
+    /// assert_eq!(m.finished(), 2); // counted, though only the last one is kept
+    /// ```
     pub fn finished(&self) -> u64 {
         self.finished.load(Ordering::Relaxed)
     }
 
     /// Turns streaming now.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(harmony_server::Monitor::new(10));
+    /// let (a, b) = (m.begin(Default::default()), m.begin(Default::default()));
+    /// assert_eq!(m.in_flight(), 2);
+    /// drop((a, b));
+    /// assert_eq!(m.in_flight(), 0);
+    /// ```
     pub fn in_flight(&self) -> usize {
         lock(&self.inner).live.len()
     }
@@ -566,6 +593,13 @@ pub struct Recorder {
 
 impl Recorder {
     /// The turn's id (rising).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(harmony_server::Monitor::new(10));
+    /// let (a, b) = (m.begin(Default::default()), m.begin(Default::default()));
+    /// assert!(b.id() > a.id());
+    /// ```
     pub fn id(&self) -> u64 {
         self.id
     }

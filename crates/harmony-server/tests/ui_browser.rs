@@ -11,9 +11,8 @@ use harmony_server::ServeConfig;
 use serde_json::json;
 use ui_common::{chat, chromium, completion, gateway, show, weather_tool, Browser};
 
-/// A two-request tool-calling conversation: the call, then the answer once the tool's
-/// result comes back.
-async fn conversation(base: &str) {
+/// A tool-calling conversation, first request: the model calls get_weather.
+async fn ask(base: &str) {
     let (status, _) = chat(
         base,
         json!({"model": "gpt-oss:20b", "tools": weather_tool(),
@@ -21,6 +20,10 @@ async fn conversation(base: &str) {
     )
     .await;
     assert_eq!(status, 200);
+}
+
+/// Second request: it brings the call's result; the model answers.
+async fn answer_with_result(base: &str) {
     let (status, _) = chat(
         base,
         json!({"model": "gpt-oss:20b", "tools": weather_tool(), "messages": [
@@ -67,10 +70,20 @@ async fn page_shows_reasoning_call_result_answer_and_counts() {
     .await
     .unwrap();
     let (base, _state) = gateway(&upstream, ServeConfig::default()).await;
-    conversation(&base).await;
+    ask(&base).await;
 
     let mut b = Browser::start(&bin, 1280, 860).await;
-    b.goto(&format!("{base}/ui")).await;
+    b.goto(&format!("{base}/ui#turn-1")).await;
+    b.wait_for("document.querySelector('#turn-items .call .state.ok')", 10)
+        .await;
+    assert_eq!(b.text("#turn-items .call .result pre").await, json!(null));
+    // The next request brings the result: the turn on screen shows it as it comes.
+    answer_with_result(&base).await;
+    b.wait_for(
+        "document.querySelector('#turn-items .call .result pre')",
+        10,
+    )
+    .await;
     // The list: newest first, both finished, and the figures.
     b.wait_for(
         "document.querySelectorAll('#turn-rows tr').length === 2",

@@ -93,6 +93,10 @@
         renderRow(u.summary);
       } else if (u.op === "stats") {
         stats(u);
+      } else if (u.op === "result" && selected === u.turn && view) {
+        // The next request brought the result of a call on the turn shown.
+        const p = view.calls.get(u.index);
+        if (p) showResult(p, u.content);
       }
     };
   }
