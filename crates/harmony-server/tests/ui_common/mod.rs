@@ -120,38 +120,62 @@ impl Browser {
             std::process::id(),
             N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
-        let mut child = Command::new(binary)
-            .args([
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--no-default-browser-check",
-                "--disable-extensions",
-                "--remote-debugging-port=0",
-                "--remote-allow-origins=*",
-                &format!("--window-size={width},{height}"),
-                &format!("--user-data-dir={}", profile.display()),
-                "about:blank",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start chromium");
-        let stderr = child.stderr.take().unwrap();
-        let stderr = tokio::process::ChildStderr::from_std(stderr).unwrap();
-        let mut lines = tokio::io::BufReader::new(stderr).lines();
-        let browser_ws = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.strip_prefix("DevTools listening on ") {
-                    return url.trim().to_owned();
+        // A loaded machine (or a browser update mid-run) can make a start fail:
+        // three tries, then the last one's output.
+        let mut last = String::new();
+        let mut started = None;
+        for _ in 0..3 {
+            let mut child = Command::new(binary)
+                .args([
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    "--no-default-browser-check",
+                    "--disable-extensions",
+                    "--remote-debugging-port=0",
+                    "--remote-allow-origins=*",
+                    &format!("--window-size={width},{height}"),
+                    &format!("--user-data-dir={}", profile.display()),
+                    "about:blank",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start chromium");
+            let stderr = child.stderr.take().unwrap();
+            let stderr = tokio::process::ChildStderr::from_std(stderr).unwrap();
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            let found = tokio::time::timeout(Duration::from_secs(30), async {
+                let mut seen = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(url) = line.strip_prefix("DevTools listening on ") {
+                        return Ok(url.trim().to_owned());
+                    }
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
+                Err(seen)
+            })
+            .await
+            .unwrap_or_else(|_| Err("no DevTools address within 30 s".to_owned()));
+            match found {
+                Ok(url) => {
+                    started = Some((child, lines, url));
+                    break;
+                }
+                Err(seen) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last = seen;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
-            panic!("chromium exited without a DevTools address");
-        })
-        .await
-        .expect("chromium did not start in 30 s");
+        }
+        let Some((child, mut lines, browser_ws)) = started else {
+            panic!("chromium did not start (3 tries); last output:\n{last}");
+        };
         // Keep draining stderr so that Chromium never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let port = browser_ws
