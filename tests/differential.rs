@@ -2,7 +2,7 @@
 //!
 //! Conversations of random messages are rendered by the reference; our token parser, our
 //! text parser and the reference's `StreamableParser` parse the result. Our messages must
-//! equal the ones that were rendered, and the reference's, except where DESIGN.md names the
+//! equal the ones that were rendered, and the reference's, except where docs/design.md names the
 //! reference as wrong: a content type with no recipient (`final <|constrain|>json`) is read
 //! by the reference as the recipient. Our concatenated deltas must equal the reference's
 //! concatenated `last_content_delta`s.
@@ -37,7 +37,7 @@ impl Spec {
         m
     }
 
-    /// The case the reference misreads (DESIGN.md, tolerance rule 3).
+    /// The case the reference misreads (docs/design.md, tolerance rule 3).
     fn reference_misreads(&self) -> bool {
         self.recipient.is_none() && self.content_type.is_some()
     }

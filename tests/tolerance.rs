@@ -1,4 +1,4 @@
-//! The tolerance policy (DESIGN.md section 2), one test per rule: malformed model output is
+//! The tolerance policy (docs/design.md, tolerance policy), one test per rule: malformed model output is
 //! normal input; each case is read in a defined way, reported, and loses no text.
 
 mod common;

@@ -8,7 +8,7 @@
 //! Checks: our messages are exactly the rendered ones (role, name, channel, recipient,
 //! content type, content, stop); they equal the reference's, except where the reference is
 //! known to be wrong (a content type with no recipient is read by the reference as the
-//! recipient: DESIGN.md, tolerance rule 3); our concatenated deltas equal the reference's
+//! recipient: docs/design.md, tolerance rule 3); our concatenated deltas equal the reference's
 //! concatenated `last_content_delta`s; the text parser, fed the same conversation as text,
 //! gives the same messages and deltas as the token parser. With `completion` set, the
 //! first message is the assistant's and the parse starts after `<|start|>assistant`, as a
@@ -114,7 +114,7 @@ impl Spec {
         m
     }
 
-    /// The case the reference misreads (DESIGN.md, tolerance rule 3).
+    /// The case the reference misreads (docs/design.md, tolerance rule 3).
     fn reference_misreads(&self) -> bool {
         self.recipient.is_none() && self.content_type.is_some()
     }

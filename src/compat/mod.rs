@@ -38,7 +38,7 @@
 //! Where this differs from the reference, it is in the caller's favour:
 //!
 //! - Malformed model output never returns an error. It is read under the tolerance
-//!   policy (DESIGN.md section 2); [`StreamableParser::diagnostics`] lists what was
+//!   policy (docs/design.md, tolerance policy); [`StreamableParser::diagnostics`] lists what was
 //!   repaired. `ParseOptions { strict: true }` (the reference's default) is accepted and
 //!   changes nothing: the reference's strict mode is its error on a header that never
 //!   reached `<|message|>`, which rule 5 reads instead.

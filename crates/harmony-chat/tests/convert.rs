@@ -175,7 +175,7 @@ fn round_trip_of_a_completion() {
 fn reference_parser_header_bug_is_repaired() {
     // Structured output: a final answer with content type <|constrain|>json. The model's
     // format has no recipient here; openai-harmony 0.0.8 parses `<|constrain|>json` as
-    // the recipient (DESIGN.md's header bug). Our conversion reads it as a content type.
+    // the recipient (docs/design.md's header bug). Our conversion reads it as a content type.
     let msg = Message::from_role_and_content(Role::Assistant, "{\"a\":1}")
         .with_channel("final")
         .with_content_type("<|constrain|>json");

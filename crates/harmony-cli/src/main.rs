@@ -1,6 +1,6 @@
 //! `harmony`: parse, render and replay gpt-oss harmony output from the command line.
 //!
-//! The interface is a contract (DESIGN.md section 6): tests drive the parser through it.
+//! The interface is a contract (docs/design.md, CLI contract): tests drive the parser through it.
 //! Bad input prints one line on stderr and exits 1; malformed harmony is not bad input.
 
 use std::io::{Read, Write};

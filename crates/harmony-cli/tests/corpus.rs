@@ -1,7 +1,7 @@
 //! The conformance corpus (`tests/corpus/cases.jsonl`), run through `harmony parse --summary`.
 //!
 //! Each case keeps its source's expectation (`source_expected`) beside ours (`expected`,
-//! under the tolerance policy of DESIGN.md). The test checks, for every case:
+//! under the tolerance policy of docs/design.md). The test checks, for every case:
 //! 1. the CLI's summary equals `expected` (text input);
 //! 2. the same completion as token ids (`--format tokens`) gives the same summary;
 //! 3. where the source split the text into chunks, feeding those chunks gives it too;

@@ -2,7 +2,7 @@
 //! [`ChatCompletionBuilder`] builds the non-streamed `chat.completion` object, both from
 //! harmony-ollama's [`StreamEvent`]s.
 //!
-//! Mapping (DESIGN.md section 8): analysis text is `reasoning_content` and/or
+//! Mapping (docs/design.md, the gateway): analysis text is `reasoning_content` and/or
 //! `reasoning` ([`ReasoningField`]); final, preamble (commentary without recipient) and
 //! channel-less text is `content`; each call is `tool_calls[i]` with `id`, `type` and
 //! `function.name` first, then `function.arguments` fragments, indices rising from 0;

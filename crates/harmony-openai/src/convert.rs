@@ -1,5 +1,5 @@
 //! Requests to harmony: the conversation, the prompt text, and the prefill decision
-//! (DESIGN.md section 8, "Input" and "Prefills").
+//! (docs/design.md, the gateway, "Input" and "Prefills").
 
 use harmony_chat::{
     from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, ChatToolCall, Conversation,

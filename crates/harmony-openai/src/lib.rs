@@ -1,7 +1,7 @@
 //! # harmony-openai
 //!
 //! The OpenAI protocol layer of the harmony gateway, sans-IO: no HTTP, no async runtime,
-//! so it embeds in any Rust server (DESIGN.md section 8).
+//! so it embeds in any Rust server (docs/design.md, the gateway).
 //!
 //! - **Requests**: [`ChatRequest`] (`/v1/chat/completions`) and [`ResponsesRequest`]
 //!   (`/v1/responses`), read tolerantly: unknown fields are ignored, a field of the

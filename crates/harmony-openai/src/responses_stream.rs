@@ -1,4 +1,4 @@
-//! Responses out: [`ResponsesEncoder`] writes the event stream of DESIGN.md section 8
+//! Responses out: [`ResponsesEncoder`] writes the event stream of docs/design.md, the gateway
 //! as SSE frames, [`ResponseBuilder`] builds the non-streamed response object, both from
 //! harmony-ollama's [`StreamEvent`]s.
 //!

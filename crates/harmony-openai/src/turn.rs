@@ -1,5 +1,5 @@
 //! What one completion did, for the server's prefill and continuation decisions
-//! (DESIGN.md section 8, "Prefills").
+//! (docs/design.md, the gateway, "Prefills").
 
 use harmony_ollama::{Channel, StreamEvent};
 

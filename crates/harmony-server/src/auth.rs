@@ -46,6 +46,17 @@ pub(crate) async fn require_key(
     if presented(&req).is_some_and(|p| constant_time_eq(p, key.as_bytes())) {
         return next.run(req).await;
     }
+    // The operator page: a browser cannot send a header on navigation or from
+    // EventSource, so /ui paths also take `?key=`; its two static files hold no data.
+    let path = req.uri().path();
+    if path == "/ui" || path.starts_with("/ui/") {
+        let from_query = req.uri().query().and_then(crate::ui::query_key);
+        if crate::ui::is_public_asset(path)
+            || from_query.is_some_and(|p| constant_time_eq(&p, key.as_bytes()))
+        {
+            return next.run(req).await;
+        }
+    }
     let err = GatewayError::Unauthorized;
     if req.uri().path().starts_with("/api/") {
         err.into_ollama()

@@ -27,6 +27,7 @@ mod auth;
 mod config;
 mod error;
 mod log;
+mod metrics;
 mod monitor;
 mod ollama_api;
 mod openai_api;
@@ -34,6 +35,7 @@ mod sse;
 mod state;
 mod time;
 mod turn;
+mod ui;
 mod upstream;
 
 use axum::routing::{get, post};
@@ -42,6 +44,7 @@ use axum::Router;
 pub use auth::constant_time_eq;
 pub use config::{Limits, ServeConfig, Timeouts, DEFAULT_LISTEN};
 pub use error::GatewayError;
+pub use metrics::Metrics;
 pub use monitor::{Monitor, Recorder, TurnInfo};
 pub use sse::{write_sse, SseDecoder};
 pub use state::AppState;
@@ -58,7 +61,7 @@ pub use upstream::{CompletionRequest, Upstream, UpstreamKind};
 /// ```
 pub fn router(state: AppState) -> Router {
     let limit = state.config.limits.max_body_bytes;
-    Router::new()
+    let app = Router::new()
         .route("/v1/chat/completions", post(openai_api::chat))
         .route("/v1/responses", post(openai_api::responses))
         .route("/v1/models", get(openai_api::models))
@@ -68,7 +71,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/tags", get(ollama_api::passthrough))
         .route("/api/version", get(ollama_api::passthrough))
         .route("/api/ps", get(ollama_api::passthrough))
-        .fallback(openai_api::not_found)
+        .route("/metrics", get(metrics::metrics));
+    // The operator page (off with --no-ui); /metrics stays, for Prometheus.
+    let app = if state.config.ui {
+        app.merge(ui::router())
+    } else {
+        app
+    };
+    app.fallback(openai_api::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_key,

@@ -103,7 +103,7 @@ impl Turn {
         let events = events.map(move |e| {
             match &e {
                 Ok(event) => recorder.event(event),
-                Err(err) => recorder.upstream_error(&err.to_string()),
+                Err(err) => recorder.upstream_error(err),
             }
             e
         });

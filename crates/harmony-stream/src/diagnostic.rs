@@ -44,7 +44,7 @@ pub struct OwnedDiagnostic {
 
 macro_rules! kinds {
     ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
-        /// The kinds of malformed output the parser tolerates (DESIGN.md, tolerance policy).
+        /// The kinds of malformed output the parser tolerates (docs/design.md, tolerance policy).
         ///
         /// ```
         /// use harmony_stream::DiagnosticKind;

@@ -1,7 +1,7 @@
 //! The state machine both lexers feed: `Begin/Idle -> Header -> Content -> Idle`.
 //!
 //! The machine sees three kinds of input: text bytes, [`Marker`]s, and the end of input.
-//! It never fails: every malformed sequence has a defined reading (DESIGN.md, tolerance
+//! It never fails: every malformed sequence has a defined reading (docs/design.md, tolerance
 //! policy), reported as a [`Diagnostic`] event.
 
 use crate::diagnostic::DiagCap;

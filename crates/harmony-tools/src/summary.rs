@@ -7,7 +7,7 @@ use crate::{split_recipient, tool_calls_with, ToolCall, ToolOptions};
 
 /// A completion at a glance: reasoning, content, tool calls, messages and diagnostics.
 ///
-/// Serialises to the JSON object DESIGN.md section 6 specifies; `reasoning` and `content`
+/// Serialises to the JSON object docs/design.md, CLI contract specifies; `reasoning` and `content`
 /// are `null` when no message contributed to them.
 ///
 /// ```
