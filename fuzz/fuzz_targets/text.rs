@@ -27,13 +27,28 @@ use libfuzzer_sys::fuzz_target;
 ///   whitespace: the payload is read from its first non-ASCII-whitespace byte;
 /// - the header holds the first `max` bytes of that; it is closed (by the length bound or
 ///   by the end of input) and parsed: the first word is the role slot (`assistant` is
-///   consumed), then `to=X` words are recipients; content starts at the first other word;
+///   consumed), then `to=X` words are recipients, then (rule 15) one `json`/`code` after a
+///   recipient is the content type, its glued body content; content starts at the first
+///   other word;
 /// - everything after the header's `max` bytes is content.
 fn expected_text(payload: &[u8], max: usize) -> String {
     let t = payload.trim_ascii_start();
-    let h = &t[..max.min(t.len())];
+    // The header holds `max` bytes; the cut backs off (at most 3 bytes) to a character
+    // boundary, as `header_text` does, so no character is split between header and content.
+    let mut cut = max.min(t.len());
+    if cut < t.len() {
+        while cut > 0 && max - cut < 3 && t[cut] & 0xC0 == 0x80 {
+            cut -= 1;
+        }
+        if t[cut] & 0xC0 == 0x80 {
+            cut = max;
+        }
+    }
+    let h = &t[..cut];
     let mut start = h.len();
     let mut first = true;
+    let mut recipient_seen = false;
+    let mut type_seen = false;
     let mut i = 0;
     while i < h.len() {
         if h[i].is_ascii_whitespace() {
@@ -47,11 +62,31 @@ fn expected_text(payload: &[u8], max: usize) -> String {
         let word = &h[i..end];
         let role = std::mem::replace(&mut first, false) && word == b"assistant";
         let recipient = word.len() > 3 && word.starts_with(b"to=");
-        if !(role || recipient) {
-            start = i;
-            break;
+        // `to=assistant` is dropped in an assistant header (rule 4): no recipient.
+        recipient_seen |= recipient && word != b"to=assistant";
+        if role || recipient {
+            i = end;
+            continue;
         }
-        i = end;
+        // Rule 15, bare form: after a recipient, `json`/`code` (possibly glued to the
+        // body) is the content type.
+        let split = word
+            .iter()
+            .position(|&b| {
+                !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'+'))
+            })
+            .unwrap_or(word.len());
+        if recipient_seen && !type_seen && matches!(&word[..split], b"json" | b"code") {
+            type_seen = true;
+            if split < word.len() {
+                start = i + split;
+                break;
+            }
+            i = end;
+            continue;
+        }
+        start = i;
+        break;
     }
     let mut content = h[start..].to_vec();
     content.extend_from_slice(&t[h.len()..]);

@@ -69,6 +69,10 @@ impl Machine {
     pub(crate) fn text<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
         if self.options.stripped_special_tokens {
             self.stripped_text(bytes, at, sink);
+        } else if self.state == State::Content {
+            // The hot path (text inside a message), kept to one call: without rule 16
+            // there is no header to decide, so this is all `plain_text` would do.
+            self.carry.emit(bytes, at, &mut self.diags, sink);
         } else {
             self.plain_text(bytes, at, sink);
         }
