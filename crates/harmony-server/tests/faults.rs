@@ -261,7 +261,9 @@ async fn a_client_that_hangs_up_drops_the_upstream_request_at_once() {
         w.response("word ");
     }
     w.generate_done("stop");
-    let reply = Reply::ndjson(w.finish()).delay(Duration::from_millis(100));
+    let ndjson = w.finish();
+    let total = ndjson.len();
+    let reply = Reply::ndjson(ndjson).delay(Duration::from_millis(100));
     let upstream = fake().replies([show(), reply]).start().await.unwrap();
     let base = gateway(&upstream).await;
 
@@ -285,22 +287,23 @@ async fn a_client_that_hangs_up_drops_the_upstream_request_at_once() {
     // The show request ended first, then the generate request.
     let ended = upstream.wait_ended(2, Duration::from_secs(3)).await;
     let waited = hung_up.elapsed();
+    eprintln!("upstream request ended {waited:?} after the client hung up");
     let generate = ended.last().copied();
     assert!(
         matches!(generate, Some(Ended::ClientClosed { .. })),
         "the upstream request was not dropped: {ended:?}"
     );
-    // "At once": well before the next few pieces, far before the four seconds.
+    // "At once": the gateway sees the hang-up at its next write (a piece comes every
+    // 100 ms), so well under the 3.5 s still to go; the margin is for a loaded 2-core
+    // CI machine.
     assert!(
-        waited < Duration::from_millis(800),
+        waited < Duration::from_millis(1500),
         "dropped after {waited:?}"
     );
     if let Some(Ended::ClientClosed { body_bytes_sent }) = generate {
-        let total = upstream.received().len();
-        assert!(total >= 1);
         assert!(
-            body_bytes_sent < 40 * 60,
-            "most of the body was never sent: {body_bytes_sent}"
+            body_bytes_sent < total / 2,
+            "most of the {total}-byte body was never sent: {body_bytes_sent}"
         );
     }
 }
