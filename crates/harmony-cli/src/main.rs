@@ -103,6 +103,12 @@ enum Command {
         /// Log prompt and answer text too (off: counts only).
         #[arg(long)]
         log_text: bool,
+        /// Do not serve the operator page at /ui (/metrics stays).
+        #[arg(long)]
+        no_ui: bool,
+        /// Finished turns the operator page keeps, in memory only.
+        #[arg(long, default_value_t = 200)]
+        history: usize,
     },
     /// Render a conversation to token ids or prompt text.
     Render {
@@ -264,7 +270,11 @@ fn main() -> ExitCode {
             no_auth,
             reasoning_field,
             log_text,
+            no_ui,
+            history,
         } => serve::run(serve::ServeArgs {
+            ui: !no_ui,
+            history,
             listen: Some(listen),
             upstream,
             upstream_kind: match upstream_kind {

@@ -13,6 +13,10 @@ pub(crate) struct ServeArgs {
     pub no_auth: bool,
     pub reasoning_field: harmony_openai::ReasoningField,
     pub log_text: bool,
+    /// Serve the operator page at /ui.
+    pub ui: bool,
+    /// Finished turns the operator page keeps.
+    pub history: usize,
 }
 
 /// Builds the settings (flags over `OLLAMA_HOST` and `HARMONY_API_KEY`) and serves until stopped.
@@ -37,6 +41,8 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
     config.no_auth = args.no_auth;
     config.reasoning_field = args.reasoning_field;
     config.log_text = args.log_text;
+    config.ui = args.ui;
+    config.history = args.history;
     config.check().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

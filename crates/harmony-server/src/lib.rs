@@ -81,11 +81,12 @@ pub fn router(state: AppState) -> Router {
     app.fallback(openai_api::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            metrics::count_requests,
+            auth::require_key,
         ))
+        // Outside the key check, so that refused requests (401) are counted too.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            auth::require_key,
+            metrics::count_requests,
         ))
         .layer(axum::middleware::from_fn(log::log_request))
         .layer(axum::extract::DefaultBodyLimit::max(limit))

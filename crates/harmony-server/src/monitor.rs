@@ -259,7 +259,7 @@ impl Monitor {
     ///
     /// ```
     /// let m = harmony_server::Monitor::new(10);
-    /// assert!(m.metrics().encode().contains("# TYPE harmony_tool_calls counter"));
+    /// assert!(m.metrics().encode().contains("harmony_prompt_tokens_total 0\n"));
     /// ```
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
@@ -303,6 +303,8 @@ impl Monitor {
             let mut inner = lock(&self.inner);
             inner.live.push(Arc::clone(&shared));
             self.publish(Target::List, || summary);
+            // The in-flight figure changed.
+            self.publish(Target::List, || self.stats(&inner));
         }
         Recorder {
             id,

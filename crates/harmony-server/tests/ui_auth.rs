@@ -54,6 +54,22 @@ async fn page_streams_and_metrics_need_the_key() {
         200
     );
     assert_eq!(get(&format!("{base}/ui"), Some("s3cret/+ key")).await, 200);
+    // Refused requests are counted, under their route.
+    let metrics = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .bearer_auth("s3cret/+ key")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "harmony_requests_total{route=\"/ui/events\",protocol=\"other\",status=\"401\"} 3"
+        ),
+        "{metrics}"
+    );
     // The two static files hold no data and are the same for everyone.
     assert_eq!(get(&format!("{base}/ui/app.js"), None).await, 200);
     assert_eq!(get(&format!("{base}/ui/style.css"), None).await, 200);
