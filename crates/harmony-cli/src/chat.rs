@@ -5,12 +5,11 @@ use harmony_chat::{
     from_chat, ChatMessage, ChatOptions, ChatRole, Renderer, Role, SystemContent, TextOptions,
 };
 use harmony_ollama::{
-    ChatEvent, ChatMode, ChatRequest, ChatRequestMessage, Error, GenerateEvent, GenerateRequest,
-    OllamaClient, ReasoningEffort,
+    ChatMode, ChatRequest, ChatRequestMessage, Error, GenerateRequest, OllamaClient,
+    ReasoningEffort,
 };
-use harmony_stream::TextParser;
 
-use crate::ollama::{feed_generate_line, ChatState, GenerateLine, StreamEnd};
+use crate::ollama::{to_core, Feeder, StreamEnd};
 use crate::view::View;
 
 /// What `harmony chat` was asked.
@@ -55,10 +54,13 @@ async fn turn(args: ChatArgs) -> Result<(), String> {
         ChatMode::Harmony => harmony_turn(&client, &args, &mut view).await?,
         ChatMode::Standard => standard_turn(&client, &args, &mut view).await?,
     };
-    view.footer(end.eval_count)
+    if let Some((_, detail)) = end.done_diagnostic() {
+        eprintln!("harmony: {detail}");
+    }
+    view.footer(end.eval_count())
         .map_err(|e| format!("cannot write output: {e}"))?;
     match end.error {
-        Some(e) => Err(format!("Ollama reported an error mid-stream: {e}")),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }
@@ -90,28 +92,20 @@ async fn harmony_turn<W: std::io::Write>(
         .generate_raw(&GenerateRequest::new(args.model.clone(), prompt.text))
         .await
         .map_err(|e| explain(&e, client.host()))?;
-    let mut parser = TextParser::new();
-    let mut end = StreamEnd::default();
+    let mut feeder = Feeder::new(ChatMode::Harmony);
     while let Some(event) = stream.next().await {
-        let line = match event.map_err(|e| explain(&e, client.host()))? {
-            GenerateEvent::Response(f) => GenerateLine {
-                response: f.as_str().to_owned(),
-                ..GenerateLine::default()
-            },
-            GenerateEvent::Thinking(_) => continue,
-            GenerateEvent::Done(done) => GenerateLine {
-                done: true,
-                done_reason: done.done_reason().map(str::to_owned),
-                eval_count: done.metrics.eval_count,
-                ..GenerateLine::default()
-            },
-            _ => continue,
-        };
-        feed_generate_line(&mut parser, &line, &mut end, view);
+        if let Err(e) = &event {
+            // The transport's own error (a reset, a timeout) is said as the client says it.
+            if !matches!(e, Error::Stream { .. }) {
+                let message = explain(e, client.host());
+                feeder.finish(&mut |e| to_core(&e, view));
+                return Err(message);
+            }
+        }
+        feeder.generate_event(event, &mut |e| to_core(&e, view));
         view.flush();
     }
-    parser.finish(view);
-    Ok(end)
+    Ok(feeder.finish(&mut |e| to_core(&e, view)))
 }
 
 async fn standard_turn<W: std::io::Write>(
@@ -127,27 +121,19 @@ async fn standard_turn<W: std::io::Write>(
         .chat_stream(&request)
         .await
         .map_err(|e| explain(&e, client.host()))?;
-    let mut state = ChatState::default();
+    let mut feeder = Feeder::new(ChatMode::Standard);
     while let Some(event) = stream.next().await {
-        match event {
-            Ok(ChatEvent::Thinking(f)) => state.thinking(f.as_str(), view),
-            Ok(ChatEvent::Content(f)) => state.content(f.as_str(), view),
-            Ok(ChatEvent::ToolCalls(calls)) => {
-                for call in calls {
-                    state.tool_call(&call.name, &call.arguments.to_string(), view);
-                }
+        if let Err(e) = &event {
+            if !matches!(e, Error::Stream { .. } | Error::ToolCallParse { .. }) {
+                let message = explain(e, client.host());
+                feeder.finish(&mut |e| to_core(&e, view));
+                return Err(message);
             }
-            Ok(ChatEvent::Done(done)) => state.end.eval_count = done.metrics.eval_count,
-            Err(Error::ToolCallParse { raw, .. }) => {
-                state.error(&format!("error parsing tool call: raw='{raw}'"), view)
-            }
-            Ok(_) => {}
-            Err(e) => return Err(explain(&e, client.host())),
         }
+        feeder.chat_event(event, &mut |e| to_core(&e, view));
         view.flush();
     }
-    state.finish(view);
-    Ok(state.end)
+    Ok(feeder.finish(&mut |e| to_core(&e, view)))
 }
 
 /// One line a person can act on.

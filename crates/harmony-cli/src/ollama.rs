@@ -1,255 +1,219 @@
-//! Ollama NDJSON recordings (`/api/generate` raw mode and `/api/chat`) as harmony events.
+//! Ollama NDJSON recordings (`/api/generate` raw mode and `/api/chat`) through the
+//! library's mode engine.
+//!
+//! The CLI has no Ollama translation of its own: lines are decoded by
+//! [`NdjsonDecoder`], turned into transport events by the same helpers the live
+//! streams use ([`generate_line_events`], [`chat_line_events`]) and fed to
+//! [`Engine`], whose [`StreamEvent`]s every command renders.
 
-use harmony_ollama::{parse_tool_call_error, NdjsonDecoder};
-use harmony_stream::{Header, Marker, Role, Sink, Stop, TextParser};
+use std::collections::VecDeque;
 
-/// One `/api/generate` line, detached from the input.
-#[derive(Clone, Debug, Default)]
-pub struct GenerateLine {
-    /// Seconds since midnight of `created_at`, when it parses.
-    pub at: Option<f64>,
-    /// The `response` fragment.
-    pub response: String,
-    /// Whether this is the `done` line.
-    pub done: bool,
-    /// `stop`, `length`, ...
-    pub done_reason: Option<String>,
-    /// Tokens generated (on the `done` line).
-    pub eval_count: Option<u64>,
-    /// A mid-stream `error`.
-    pub error: Option<String>,
-}
+use harmony_ollama::{
+    chat_line_events, generate_line_events, ChatMode, Done, Engine, Error, EventSink,
+    GenerateEvent, NdjsonDecoder, Partial, RawLine, StreamEvent,
+};
+use harmony_stream::{Diagnostic, Event, Sink};
 
-/// How a recording ended.
+/// How a recording (or a live response) ended.
 #[derive(Clone, Debug, Default)]
 pub struct StreamEnd {
-    /// Ollama's error line, if the stream carried one.
+    /// Why the command fails although what arrived was printed: an undecodable line,
+    /// a line over the limit, or Ollama's own error line.
     pub error: Option<String>,
-    /// Tokens generated, from the `done` line.
-    pub eval_count: Option<u64>,
+    /// The `done` line, when one arrived.
+    pub done: Option<Done>,
+    /// Lines that carried response text (a token count when `done` has none).
+    pub fragments: u64,
 }
 
-fn bad_line(e: impl std::fmt::Display) -> String {
-    format!("input is not Ollama NDJSON: {e}")
+impl StreamEnd {
+    /// Tokens generated: `eval_count` of the `done` line.
+    pub fn eval_count(&self) -> Option<u64> {
+        self.done.as_ref().and_then(|d| d.metrics.eval_count)
+    }
+
+    /// The diagnostic for an answer that is not an ordinary end (cut at the length
+    /// limit, `done` without `done_reason`, a load-only answer), if any.
+    pub fn done_diagnostic(&self) -> Option<(&'static str, String)> {
+        done_diagnostic(self.done.as_ref()?)
+    }
 }
 
-/// Every line of an `/api/generate` NDJSON stream.
-pub fn generate_lines(input: &[u8]) -> Result<Vec<GenerateLine>, String> {
-    let mut decoder = NdjsonDecoder::new();
-    let mut out = Vec::new();
-    let take = |line: harmony_ollama::GenerateLine<'_>| GenerateLine {
-        at: seconds_of_day(line.created_at.as_str()),
-        response: line.response.as_str().to_owned(),
-        done: line.done,
-        done_reason: line.done_reason.map(|r| r.as_str().to_owned()),
-        eval_count: line.eval_count,
-        error: line.error.map(|e| e.as_str().to_owned()),
+/// The diagnostic a `done` line calls for: `truncated` when the answer was cut
+/// (`length`, or no `done_reason` at all: the runner closed the connection),
+/// `done_reason` for an answer that is empty by design (`load`, `unload`) or a reason
+/// not known yet; `None` for an ordinary `stop`.
+pub fn done_diagnostic(done: &Done) -> Option<(&'static str, String)> {
+    let text = done.reason.diagnostic()?;
+    let kind = if done.is_truncated() {
+        "truncated"
+    } else {
+        "done_reason"
     };
-    {
-        let mut lines = decoder.feed(input);
-        while let Some(line) = lines.next_generate() {
-            out.push(take(line.map_err(bad_line)?));
-        }
-    }
-    let mut lines = decoder.finish();
-    while let Some(line) = lines.next_generate() {
-        out.push(take(line.map_err(bad_line)?));
-    }
-    Ok(out)
+    Some((kind, format!("{text} ({})", done.reason)))
 }
 
-/// Feeds one line to the parser; at `done`, supplies the stop token raw mode never sends:
-/// `<|call|>` when the open message has a recipient, `<|return|>` otherwise (nothing when
-/// the output was cut at the length limit: that message stays truncated).
-pub fn feed_generate_line<S: Sink + ?Sized>(
-    parser: &mut TextParser,
-    line: &GenerateLine,
-    end: &mut StreamEnd,
-    sink: &mut S,
-) {
-    parser.feed(line.response.as_bytes(), sink);
-    if let Some(e) = &line.error {
-        end.error = Some(e.clone());
-    }
-    if line.done {
-        end.eval_count = line.eval_count;
-        if line.done_reason.as_deref() != Some("length") {
-            if let Some(h) = parser.current_header() {
-                let stop = if h.is_tool_call() {
-                    Marker::Call
-                } else {
-                    Marker::Return
-                };
-                parser.feed_marker(stop, sink);
-            }
-        }
+/// What to say when the transport hands back an error.
+pub fn describe(e: &Error) -> String {
+    match e {
+        // Ollama's own wording, so a person can search for it.
+        Error::ToolCallParse { raw, detail, .. } => format!(
+            "Ollama reported an error mid-stream: error parsing tool call: raw='{raw}', err={detail}"
+        ),
+        Error::Decode { source, .. } => format!("input is not Ollama NDJSON: {source}"),
+        other => other.to_string(),
     }
 }
 
-/// Parses a whole `/api/generate` raw-mode recording.
-pub fn parse_generate<S: Sink + ?Sized>(input: &[u8], sink: &mut S) -> Result<StreamEnd, String> {
-    let mut parser = TextParser::new();
-    let mut end = StreamEnd::default();
-    for line in generate_lines(input)? {
-        feed_generate_line(&mut parser, &line, &mut end, sink);
-    }
-    parser.finish(sink);
-    Ok(end)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Run {
-    None,
-    Thinking,
-    Content,
-}
-
-/// Parses an `/api/chat` recording (Ollama parsed the harmony itself): thinking becomes
-/// analysis messages, content a final message, each tool call a commentary call. A
-/// `error parsing tool call: raw='…'` error line is salvaged: raw harmony text is parsed,
-/// raw arguments become a call to `functions.unknown`.
-pub fn parse_chat<S: Sink + ?Sized>(input: &[u8], sink: &mut S) -> Result<StreamEnd, String> {
+/// Feeds a whole recording through the engine in `mode`. `pace` is called before each
+/// line with its `created_at` (seconds since midnight), for `replay`. Stops at the
+/// first undecodable line: everything before it has reached `out`.
+pub fn feed_recording(
+    input: &[u8],
+    mode: ChatMode,
+    pace: &mut dyn FnMut(Option<f64>),
+    out: &mut EventSink<'_>,
+) -> StreamEnd {
+    let mut feeder = Feeder::new(mode);
     let mut decoder = NdjsonDecoder::new();
-    let mut state = ChatState::default();
     {
         let mut lines = decoder.feed(input);
-        while let Some(line) = lines.next_chat() {
-            state.line(line.map_err(bad_line)?, sink);
+        while !feeder.over {
+            let Some(line) = lines.next_line() else { break };
+            feeder.line(line, pace, out);
         }
     }
-    let mut lines = decoder.finish();
-    while let Some(line) = lines.next_chat() {
-        state.line(line.map_err(bad_line)?, sink);
+    if !feeder.over {
+        // A last line without its newline still counts.
+        let mut lines = decoder.finish();
+        if let Some(line) = lines.next_line() {
+            feeder.line(line, pace, out);
+        }
     }
-    state.finish(sink);
-    Ok(state.end)
+    feeder.finish(out)
 }
 
-/// Turns `/api/chat` pieces (thinking, content, whole tool calls) into harmony events.
-pub struct ChatState {
-    run: Run,
-    /// How the stream ended so far.
-    pub end: StreamEnd,
+/// One response's transport events through the engine.
+pub struct Feeder {
+    engine: Engine,
+    partial: Partial,
+    generate: VecDeque<Result<GenerateEvent, Error>>,
+    chat: VecDeque<Result<harmony_ollama::ChatEvent, Error>>,
+    over: bool,
+    end: StreamEnd,
 }
 
-impl Default for ChatState {
-    fn default() -> Self {
-        ChatState {
-            run: Run::None,
+impl Feeder {
+    /// A feeder for one response in `mode`.
+    pub fn new(mode: ChatMode) -> Self {
+        Feeder {
+            engine: Engine::new(mode),
+            partial: Partial::default(),
+            generate: VecDeque::new(),
+            chat: VecDeque::new(),
+            over: false,
             end: StreamEnd::default(),
         }
     }
+
+    fn line(
+        &mut self,
+        line: Result<RawLine<'_>, harmony_ollama::DecodeError>,
+        pace: &mut dyn FnMut(Option<f64>),
+        out: &mut EventSink<'_>,
+    ) {
+        let raw = match line {
+            Ok(raw) => raw,
+            Err(e) => return self.fail(format!("input is not Ollama NDJSON: {e}")),
+        };
+        self.partial.lines += 1;
+        match self.engine.mode() {
+            ChatMode::Harmony => match raw.generate() {
+                Ok(line) => {
+                    pace(seconds_of_day(line.created_at.as_str()));
+                    self.over = generate_line_events(line, &mut self.partial, &mut self.generate);
+                }
+                Err(e) => return self.fail(format!("input is not Ollama NDJSON: {e}")),
+            },
+            ChatMode::Standard => match raw.chat() {
+                Ok(line) => {
+                    pace(seconds_of_day(line.created_at.as_str()));
+                    self.over = chat_line_events(line, &mut self.partial, &mut self.chat);
+                }
+                Err(e) => return self.fail(format!("input is not Ollama NDJSON: {e}")),
+            },
+        }
+        while let Some(event) = self.generate.pop_front() {
+            self.generate_event(event, out);
+        }
+        while let Some(event) = self.chat.pop_front() {
+            self.chat_event(event, out);
+        }
+    }
+
+    /// One `/api/generate` event (or the transport's error), live or recorded.
+    pub fn generate_event(&mut self, event: Result<GenerateEvent, Error>, out: &mut EventSink<'_>) {
+        match event {
+            Ok(event) => {
+                match &event {
+                    GenerateEvent::Response(_) => self.end.fragments += 1,
+                    GenerateEvent::Done(done) => self.end.done = Some(done.clone()),
+                    _ => {}
+                }
+                self.engine.generate(event, out);
+            }
+            Err(e) => self.fail(describe(&e)),
+        }
+    }
+
+    /// One `/api/chat` event (or the transport's error), live or recorded.
+    pub fn chat_event(
+        &mut self,
+        event: Result<harmony_ollama::ChatEvent, Error>,
+        out: &mut EventSink<'_>,
+    ) {
+        if let Ok(harmony_ollama::ChatEvent::Done(done)) = &event {
+            self.end.done = Some(done.clone());
+        }
+        if let Ok(harmony_ollama::ChatEvent::Content(_)) = &event {
+            self.end.fragments += 1;
+        }
+        // The engine salvages a rejected tool call; the command still fails, as
+        // Ollama's stream did.
+        if let Err(e @ Error::ToolCallParse { .. }) = &event {
+            self.end.error = Some(describe(e));
+        }
+        if let Err(e) = self.engine.chat(event, out) {
+            self.fail(describe(&e));
+        }
+    }
+
+    fn fail(&mut self, error: String) {
+        self.over = true;
+        self.end.error.get_or_insert(error);
+    }
+
+    /// The stream ended: what is still open is closed as truncated.
+    pub fn finish(mut self, out: &mut EventSink<'_>) -> StreamEnd {
+        self.engine.abort(out);
+        self.end
+    }
 }
 
-impl ChatState {
-    fn line<S: Sink + ?Sized>(&mut self, line: harmony_ollama::ChatLine<'_>, sink: &mut S) {
-        if let Some(m) = &line.message {
-            if let Some(t) = &m.thinking {
-                self.thinking(t.as_str(), sink);
-            }
-            self.content(m.content.as_str(), sink);
-            for call in &m.tool_calls {
-                let args = call.function.arguments.map_or("", |a| a.get());
-                self.tool_call(call.function.name.as_str(), args, sink);
-            }
-        }
-        if line.done {
-            self.end.eval_count = line.eval_count;
-        }
-        if let Some(e) = &line.error {
-            self.error(e.as_str(), sink);
-        }
-    }
-
-    /// A `message.thinking` fragment.
-    pub fn thinking<S: Sink + ?Sized>(&mut self, text: &str, sink: &mut S) {
-        if !text.is_empty() {
-            self.open(Run::Thinking, sink);
-            sink.event(harmony_stream::Event::Delta(text));
-        }
-    }
-
-    /// A `message.content` fragment.
-    pub fn content<S: Sink + ?Sized>(&mut self, text: &str, sink: &mut S) {
-        if !text.is_empty() {
-            self.open(Run::Content, sink);
-            sink.event(harmony_stream::Event::Delta(text));
-        }
-    }
-
-    /// A whole tool call.
-    pub fn tool_call<S: Sink + ?Sized>(&mut self, name: &str, arguments: &str, sink: &mut S) {
-        let stop = if self.run == Run::Thinking {
-            Stop::End
-        } else {
-            Stop::Return
-        };
-        self.close(sink, stop);
-        let recipient = format!("functions.{name}");
-        let header = Header::new(Role::Assistant)
-            .with_channel("commentary")
-            .with_recipient(&recipient)
-            .with_content_type("<|constrain|>json");
-        sink.event(harmony_stream::Event::MessageStart(&header));
-        sink.event(harmony_stream::Event::Delta(arguments));
-        sink.event(harmony_stream::Event::MessageEnd(Stop::Call));
-    }
-
-    /// An error line (salvaged when it is a tool-call parse error).
-    pub fn error<S: Sink + ?Sized>(&mut self, message: &str, sink: &mut S) {
-        self.salvage(message, sink);
-        self.end.error = Some(message.to_owned());
-    }
-
-    /// The stream ended.
-    pub fn finish<S: Sink + ?Sized>(&mut self, sink: &mut S) {
-        let stop = if self.end.error.is_some() {
-            Stop::Eof
-        } else {
-            Stop::Return
-        };
-        self.close(sink, stop);
-    }
-
-    fn open<S: Sink + ?Sized>(&mut self, run: Run, sink: &mut S) {
-        if self.run == run {
-            return;
-        }
-        self.close(sink, Stop::End);
-        let channel = if run == Run::Thinking {
-            "analysis"
-        } else {
-            "final"
-        };
-        let header = Header::new(Role::Assistant).with_channel(channel);
-        sink.event(harmony_stream::Event::MessageStart(&header));
-        self.run = run;
-    }
-
-    fn close<S: Sink + ?Sized>(&mut self, sink: &mut S, stop: Stop) {
-        if self.run != Run::None {
-            sink.event(harmony_stream::Event::MessageEnd(stop));
-            self.run = Run::None;
-        }
-    }
-
-    fn salvage<S: Sink + ?Sized>(&mut self, message: &str, sink: &mut S) {
-        let Some((raw, _detail)) = parse_tool_call_error(message) else {
-            return;
-        };
-        self.close(sink, Stop::End);
-        if raw.contains("<|") {
-            let mut parser = TextParser::new();
-            parser.feed(raw.as_bytes(), sink);
-            parser.finish(sink);
-        } else {
-            let header = Header::new(Role::Assistant)
-                .with_channel("commentary")
-                .with_recipient("functions.unknown");
-            sink.event(harmony_stream::Event::MessageStart(&header));
-            sink.event(harmony_stream::Event::Delta(raw));
-            sink.event(harmony_stream::Event::MessageEnd(Stop::Call));
-        }
+/// A [`StreamEvent`] as the harmony core event it stands for (a call's arguments as
+/// the message's text), for the summary collector and the live view.
+pub fn to_core(event: &StreamEvent, sink: &mut dyn Sink) {
+    match event {
+        StreamEvent::MessageStart(h) => sink.event(Event::MessageStart(h)),
+        StreamEvent::Delta { text, .. } => sink.event(Event::Delta(text)),
+        StreamEvent::ToolCallArgs { delta, .. } => sink.event(Event::Delta(delta)),
+        StreamEvent::MessageEnd(stop) => sink.event(Event::MessageEnd(*stop)),
+        StreamEvent::Diagnostic(d) => sink.event(Event::Diagnostic(Diagnostic {
+            kind: d.kind,
+            at: d.at,
+            detail: &d.detail,
+        })),
+        _ => {}
     }
 }
 

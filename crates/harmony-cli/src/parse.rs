@@ -2,8 +2,11 @@
 
 use std::io::Write;
 
+use harmony_ollama::{ChatMode, StreamEvent};
 use harmony_stream::{Collector, Event, ParserOptions, Sink, TextParser, TokenParser};
-use harmony_tools::{Summary, ToolEvent, ToolExtractor};
+use harmony_tools::{Summary, SummaryDiagnostic, ToolCallEnd, ToolEvent, ToolExtractor};
+
+use crate::ollama::{done_diagnostic, feed_recording, to_core};
 
 use crate::Format;
 
@@ -16,12 +19,17 @@ pub fn run(
     options: ParserOptions,
     out: &mut dyn Write,
 ) -> Result<(), String> {
+    match format {
+        Format::Ollama => return run_ollama(input, ChatMode::Harmony, events, out),
+        Format::OllamaChat => return run_ollama(input, ChatMode::Standard, events, out),
+        Format::Text | Format::Tokens => {}
+    }
     let mut sink = if events {
         Output::Events(Box::new(EventWriter::new(out)))
     } else {
         Output::Summary(Collector::new())
     };
-    let stream_error = match format {
+    let stream_error: Option<String> = match format {
         Format::Text => {
             let text = std::str::from_utf8(input).map_err(|e| {
                 format!(
@@ -41,17 +49,12 @@ pub fn run(
             parser.finish(&mut sink);
             None
         }
-        Format::Ollama => crate::ollama::parse_generate(input, &mut sink)?.error,
-        Format::OllamaChat => crate::ollama::parse_chat(input, &mut sink)?.error,
+        Format::Ollama | Format::OllamaChat => None,
     };
     match sink {
         Output::Events(writer) => writer.finish()?,
         Output::Summary(collector) => {
-            let summary = Summary::new(&collector.finish());
-            let mut line = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
-            line.push('\n');
-            out.write_all(line.as_bytes())
-                .map_err(|e| format!("cannot write output: {e}"))?;
+            write_summary(&Summary::new(&collector.finish()), None, out)?;
         }
     }
     // What arrived was printed; the stream's own error still makes the command fail.
@@ -59,6 +62,65 @@ pub fn run(
         Some(e) => Err(format!("Ollama reported an error mid-stream: {e}")),
         None => Ok(()),
     }
+}
+
+/// `parse --format ollama|ollama-chat`: the recording through the library's engine.
+/// What was parsed before a bad line is printed, then the command fails with it.
+fn run_ollama(
+    input: &[u8],
+    mode: ChatMode,
+    events: bool,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let at = input.len() as u64;
+    let end = if events {
+        let mut writer = StreamWriter::new(out, at);
+        let end = feed_recording(input, mode, &mut |_| {}, &mut |e| writer.event(e));
+        writer.finish()?;
+        end
+    } else {
+        let mut collector = Collector::new();
+        let end = feed_recording(input, mode, &mut |_| {}, &mut |e| {
+            to_core(&e, &mut collector)
+        });
+        let extra = end
+            .done_diagnostic()
+            .map(|(kind, detail)| SummaryDiagnostic { kind, at, detail });
+        write_summary(&Summary::new(&collector.finish()), extra, out)?;
+        end
+    };
+    match end.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The summary (DESIGN.md section 6), each tool call with the reason its `arguments`
+/// are null (`error`, null when they parsed), and the engine's own diagnostic about
+/// how the answer ended.
+fn write_summary(
+    summary: &Summary,
+    extra: Option<SummaryDiagnostic>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let mut value = serde_json::to_value(summary).map_err(|e| e.to_string())?;
+    if let Some(calls) = value["tool_calls"].as_array_mut() {
+        for (json, call) in calls.iter_mut().zip(&summary.tool_calls) {
+            json["error"] = call
+                .arguments_error
+                .as_ref()
+                .map_or(serde_json::Value::Null, |e| e.to_string().into());
+        }
+    }
+    if let Some(d) = extra {
+        if let Some(list) = value["diagnostics"].as_array_mut() {
+            list.push(serde_json::to_value(d).map_err(|e| e.to_string())?);
+        }
+    }
+    let mut line = serde_json::to_string(&value).map_err(|e| e.to_string())?;
+    line.push('\n');
+    out.write_all(line.as_bytes())
+        .map_err(|e| format!("cannot write output: {e}"))
 }
 
 /// Token ids from a JSON array (`[200005, 17196]`) or whitespace-separated text.
@@ -308,4 +370,185 @@ impl<'a> From<ToolEvent<'a>> for ToolEventJson<'a> {
             },
         }
     }
+}
+
+/// Writes the engine's [`StreamEvent`]s as `--events` lines, in the same vocabulary
+/// and order as [`EventWriter`] (a call's arguments also as `delta`, its
+/// `tool_call_end` after the `message_end`), plus `response_diagnostic` and `done`.
+/// Call ids are `call_<index>`: the same input prints the same output.
+pub struct StreamWriter<'w> {
+    out: &'w mut dyn Write,
+    /// Where the engine's own diagnostics point (the input's end).
+    at: u64,
+    pending_end: Option<ToolCallEnd>,
+    error: Option<std::io::Error>,
+}
+
+/// The engine's events `--events` adds to the core and tool vocabulary.
+#[derive(serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum EngineJson<'a> {
+    /// Something the library repaired, guessed or salvaged.
+    ResponseDiagnostic {
+        kind: &'static str,
+        call: Option<usize>,
+        message: &'a str,
+    },
+    /// Ollama's `done` (or the end the engine made after a salvage).
+    Done {
+        done_reason: Option<&'a str>,
+        truncated: bool,
+        eval_count: Option<u64>,
+    },
+}
+
+impl<'w> StreamWriter<'w> {
+    /// A writer to `out`; `at` is the position the engine's diagnostics carry.
+    pub fn new(out: &'w mut dyn Write, at: u64) -> Self {
+        StreamWriter {
+            out,
+            at,
+            pending_end: None,
+            error: None,
+        }
+    }
+
+    /// Writes one event.
+    pub fn event(&mut self, event: StreamEvent) {
+        if self.error.is_some() {
+            return;
+        }
+        if let Err(e) = self.write(event) {
+            self.error = Some(e);
+        }
+    }
+
+    fn write(&mut self, event: StreamEvent) -> std::io::Result<()> {
+        let out = &mut *self.out;
+        if !matches!(event, StreamEvent::MessageEnd(_)) {
+            if let Some(end) = self.pending_end.take() {
+                write_tool_end(out, &end)?;
+            }
+        }
+        match event {
+            StreamEvent::MessageStart(h) => {
+                write_line(out, &EventJson::from(&Event::MessageStart(&h)))
+            }
+            StreamEvent::Delta { text, .. } => write_line(out, &EventJson::Delta { text: &text }),
+            StreamEvent::MessageEnd(stop) => {
+                write_line(
+                    out,
+                    &EventJson::MessageEnd {
+                        stop: stop.as_str(),
+                    },
+                )?;
+                match self.pending_end.take() {
+                    Some(end) => write_tool_end(out, &end),
+                    None => Ok(()),
+                }
+            }
+            StreamEvent::ToolCallStart(s) => write_line(
+                out,
+                &ToolEventJson::ToolCallStart {
+                    index: s.index,
+                    id: &format!("call_{}", s.index),
+                    name: &s.name,
+                    namespace: &s.namespace,
+                    recipient: &s.recipient,
+                    channel: s.channel.as_deref(),
+                    content_type: s.content_type.as_deref(),
+                },
+            ),
+            StreamEvent::ToolCallArgs { index, delta } => {
+                write_line(out, &EventJson::Delta { text: &delta })?;
+                write_line(
+                    out,
+                    &ToolEventJson::ToolCallArgs {
+                        index,
+                        delta: &delta,
+                    },
+                )
+            }
+            StreamEvent::ToolCallEnd(end) => {
+                // Written after the call's `message_end`, as the text path does.
+                self.pending_end = Some(end);
+                Ok(())
+            }
+            StreamEvent::Diagnostic(d) => write_line(
+                out,
+                &EventJson::Diagnostic {
+                    kind: d.kind.as_str(),
+                    at: d.at,
+                    detail: &d.detail,
+                },
+            ),
+            StreamEvent::ResponseDiagnostic(d) => write_line(
+                out,
+                &EngineJson::ResponseDiagnostic {
+                    kind: d.kind.as_str(),
+                    call: d.call,
+                    message: &d.message,
+                },
+            ),
+            StreamEvent::Done(done) => {
+                if let Some((kind, detail)) = done_diagnostic(&done) {
+                    write_line(
+                        out,
+                        &EventJson::Diagnostic {
+                            kind,
+                            at: self.at,
+                            detail: &detail,
+                        },
+                    )?;
+                }
+                write_line(
+                    out,
+                    &EngineJson::Done {
+                        done_reason: done.done_reason(),
+                        truncated: done.is_truncated(),
+                        eval_count: done.metrics.eval_count,
+                    },
+                )
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Pushes written lines out (for live output).
+    pub fn flush(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.out.flush() {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// The first write error, if any.
+    pub fn finish(mut self) -> Result<(), String> {
+        if let Some(end) = self.pending_end.take() {
+            if self.error.is_none() {
+                if let Err(e) = write_tool_end(self.out, &end) {
+                    self.error = Some(e);
+                }
+            }
+        }
+        self.flush();
+        self.error
+            .map_or(Ok(()), |e| Err(format!("cannot write output: {e}")))
+    }
+}
+
+fn write_tool_end(out: &mut dyn Write, e: &ToolCallEnd) -> std::io::Result<()> {
+    let id = format!("call_{}", e.index);
+    write_line(
+        out,
+        &ToolEventJson::ToolCallEnd {
+            index: e.index,
+            id: &id,
+            arguments: e.arguments(),
+            error: e.error.as_ref().map(ToString::to_string),
+            raw: &e.raw,
+            complete: e.complete,
+        },
+    )
 }

@@ -1,11 +1,13 @@
-//! `harmony replay`: plays an Ollama `/api/generate` recording at its recorded pace.
+//! `harmony replay`: plays an Ollama `/api/generate` recording at its recorded pace,
+//! through the library's mode engine.
 
 use std::path::Path;
 use std::time::Duration;
 
-use harmony_stream::TextParser;
+use harmony_ollama::ChatMode;
 
-use crate::ollama::{feed_generate_line, generate_lines, StreamEnd};
+use crate::ollama::{feed_recording, to_core};
+use crate::parse::StreamWriter;
 use crate::view::View;
 
 /// The recording played when no file is given: analysis, a preamble, a streamed tool call
@@ -14,10 +16,7 @@ pub const BUNDLED: &[u8] = include_bytes!("../recordings/weather.ndjson");
 
 /// Plays `input` to stdout; `speed` scales the recorded pace (0: no delays).
 pub fn run(input: &[u8], speed: f64, json: bool) -> Result<(), String> {
-    let lines = generate_lines(input)?;
     let stdout = std::io::stdout();
-    let mut end = StreamEnd::default();
-    let mut parser = TextParser::new();
     let mut previous: Option<f64> = None;
     let mut pace = |at: Option<f64>| {
         if let (Some(at), Some(prev)) = (at, previous) {
@@ -27,32 +26,28 @@ pub fn run(input: &[u8], speed: f64, json: bool) -> Result<(), String> {
         }
         previous = at.or(previous);
     };
-    if json {
+    let end = if json {
         let mut out = stdout.lock();
-        let mut sink = crate::parse::EventWriter::new(&mut out);
-        for line in &lines {
-            pace(line.at);
-            feed_generate_line(&mut parser, line, &mut end, &mut sink);
-            sink.flush();
-        }
-        parser.finish(&mut sink);
-        sink.finish()?;
+        let mut writer = StreamWriter::new(&mut out, input.len() as u64);
+        let end = feed_recording(input, ChatMode::Harmony, &mut pace, &mut |e| {
+            writer.event(e);
+            writer.flush();
+        });
+        writer.finish()?;
+        end
     } else {
         let mut view = View::new(stdout.lock(), crate::view::use_color());
-        for line in &lines {
-            pace(line.at);
-            feed_generate_line(&mut parser, line, &mut end, &mut view);
+        let end = feed_recording(input, ChatMode::Harmony, &mut pace, &mut |e| {
+            to_core(&e, &mut view);
             view.flush();
-        }
-        parser.finish(&mut view);
-        let tokens = end.eval_count.or(Some(
-            lines.iter().filter(|l| !l.response.is_empty()).count() as u64,
-        ));
+        });
+        let tokens = end.eval_count().or(Some(end.fragments));
         view.footer(tokens)
             .map_err(|e| format!("cannot write output: {e}"))?;
-    }
+        end
+    };
     match end.error {
-        Some(e) => Err(format!("Ollama reported an error mid-stream: {e}")),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }

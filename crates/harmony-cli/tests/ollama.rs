@@ -105,18 +105,107 @@ fn chat_tool_call_parse_error_is_salvaged() {
 }
 
 #[test]
-fn bad_ndjson_is_one_line() {
+fn bad_ndjson_prints_what_came_before_then_one_error_line() {
+    // Issue 11 item 2: the lines before the bad one are kept, not refused with it.
     let (code, out, err) = harmony(
         &["parse", "--format", "ollama"],
-        b"{\"response\": \"x\"}\nnot json\n",
+        b"{\"response\": \"<|channel|>final<|message|>x\"}\nnot json\n{\"response\": \"never\"}\n",
     );
-    assert_ne!(code, 0);
-    assert!(out.is_empty());
+    assert_eq!(code, 1);
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["content"], "x");
+    assert_eq!(s["messages"][0]["stop"], "eof", "no done line: truncated");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.contains("not Ollama NDJSON") && err.contains("line 2"),
         "{err}"
     );
+}
+
+#[test]
+fn bad_ndjson_with_events_prints_the_events_so_far() {
+    let (code, out, err) = harmony(
+        &["parse", "--format", "ollama-chat", "--events"],
+        b"{\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\n{\"message\": tru\n",
+    );
+    assert_eq!(code, 1);
+    let events: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["message_start", "delta", "message_end"]);
+    assert_eq!(events[1]["text"], "Hi");
+    assert_eq!(events[2]["stop"], "eof");
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn a_line_over_the_limit_keeps_what_came_before() {
+    let long = format!(
+        "{{\"response\":\"{}\",\"done\":false}}",
+        "a".repeat(harmony_ollama::DEFAULT_MAX_LINE_LEN + 10)
+    );
+    let input =
+        format!("{{\"response\":\"<|channel|>final<|message|>kept\",\"done\":false}}\n{long}\n");
+    let (code, out, err) = harmony(&["parse", "--format", "ollama"], input.as_bytes());
+    assert_eq!(code, 1, "{err}");
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["content"], "kept");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn done_without_done_reason_is_truncated_with_a_diagnostic() {
+    let lines = [
+        r#"{"response":"\u003c|channel|\u003efinal\u003c|message|\u003eHal","done":false}"#,
+        r#"{"response":"","done":true}"#,
+    ]
+    .join("\n");
+    let s = summary(&["parse", "--format", "ollama"], &lines);
+    assert_eq!(s["content"], "Hal");
+    // No stop token inferred: the message stays open.
+    assert_eq!(s["messages"][0]["stop"], "eof");
+    let d = s["diagnostics"].as_array().unwrap();
+    assert!(
+        d.iter().any(|d| d["kind"] == "truncated"
+            && d["detail"]
+                .as_str()
+                .unwrap()
+                .contains("closed the connection")),
+        "{d:?}"
+    );
+    // With `stop`, no such diagnostic.
+    let s = summary(
+        &["parse", "--format", "ollama"],
+        &lines.replace(r#""done":true"#, r#""done":true,"done_reason":"stop""#),
+    );
+    assert_eq!(s["messages"][0]["stop"], "return");
+    assert!(!s["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["kind"] == "truncated"));
+}
+
+#[test]
+fn summary_tool_calls_say_why_arguments_are_null() {
+    let lines = [
+        r#"{"response":"\u003c|channel|\u003ecommentary to=functions.f \u003c|constrain|\u003ejson\u003c|message|\u003e{\"a\": ]","done":false}"#,
+        r#"{"response":"","done":true,"done_reason":"stop"}"#,
+    ]
+    .join("\n");
+    let s = summary(&["parse", "--format", "ollama"], &lines);
+    let call = &s["tool_calls"][0];
+    assert_eq!(call["arguments"], Value::Null);
+    assert!(!call["error"].as_str().unwrap_or("").is_empty(), "{call}");
+    let good = lines.replace(r#"{\"a\": ]"#, r#"{\"a\": 1}"#);
+    let s = summary(&["parse", "--format", "ollama"], &good);
+    assert_eq!(s["tool_calls"][0]["arguments"]["a"], 1);
+    assert_eq!(s["tool_calls"][0]["error"], Value::Null);
 }
 
 #[test]

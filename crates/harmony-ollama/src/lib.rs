@@ -64,7 +64,8 @@ pub use ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
 pub use options::{KeepAlive, Options, MAX_NUM_CTX};
 pub use request::{ChatRequest, ChatRequestMessage, GenerateRequest};
 pub use stream::{
-    ChatEvent, ChatStream, ChatToolCall, Done, DoneReason, GenerateEvent, GenerateStream,
+    chat_line_events, generate_line_events, ChatEvent, ChatStream, ChatToolCall, Done, DoneReason,
+    GenerateEvent, GenerateStream,
 };
 pub use text::Text;
 pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};

@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::error::{parse_tool_call_error, Error, Partial, TimeoutPhase};
 use crate::fragment::Fragment;
-use crate::line::Metrics;
+use crate::line::{ChatLine, GenerateLine, Metrics};
 use crate::ndjson::{NdjsonDecoder, RawLine};
 use crate::text::Text;
 
@@ -547,49 +547,17 @@ impl Stream for GenerateStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        this.core
-            .poll(cx, &mut this.pending, |raw, chunk, partial, out| {
-                let line = match raw.generate() {
-                    Ok(line) => line,
-                    Err(e) => {
-                        out.push_back(Err(decode_error(e, partial)));
-                        return Flow::Stop;
-                    }
-                };
-                if let Some(message) = line.error {
-                    out.push_back(Err(error_line(message, partial)));
-                    return Flow::Stop;
+        this.core.poll(
+            cx,
+            &mut this.pending,
+            |raw, chunk, partial, out| match raw.generate() {
+                Ok(line) => flow(push_generate(line, chunk, partial, out)),
+                Err(e) => {
+                    out.push_back(Err(decode_error(e, partial)));
+                    Flow::Stop
                 }
-                if let Some(detail) = line.tool_call_error {
-                    out.push_back(Err(old_tool_call_error(detail, partial)));
-                    return Flow::Stop;
-                }
-                let metrics = line.metrics();
-                if let Some(thinking) = line.thinking.filter(|t| !t.is_empty()) {
-                    partial.thinking.push_str(&thinking);
-                    out.push_back(Ok(GenerateEvent::Thinking(Fragment::from_chunk(
-                        chunk,
-                        thinking.into_cow(),
-                    ))));
-                }
-                if !line.response.is_empty() {
-                    partial.content.push_str(&line.response);
-                    out.push_back(Ok(GenerateEvent::Response(Fragment::from_chunk(
-                        chunk,
-                        line.response.into_cow(),
-                    ))));
-                }
-                if line.done {
-                    out.push_back(Ok(GenerateEvent::Done(done(
-                        line.model,
-                        line.done_reason,
-                        metrics,
-                        line.context,
-                    ))));
-                    return Flow::Stop;
-                }
-                Flow::Continue
-            })
+            },
+        )
     }
 }
 
@@ -654,67 +622,183 @@ impl Stream for ChatStream {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        this.core
-            .poll(cx, &mut this.pending, |raw, chunk, partial, out| {
-                let line = match raw.chat() {
-                    Ok(line) => line,
-                    Err(e) => {
-                        out.push_back(Err(decode_error(e, partial)));
-                        return Flow::Stop;
-                    }
-                };
-                if let Some(message) = line.error {
-                    out.push_back(Err(error_line(message, partial)));
-                    return Flow::Stop;
+        this.core.poll(
+            cx,
+            &mut this.pending,
+            |raw, chunk, partial, out| match raw.chat() {
+                Ok(line) => flow(push_chat(line, chunk, partial, out)),
+                Err(e) => {
+                    out.push_back(Err(decode_error(e, partial)));
+                    Flow::Stop
                 }
-                if let Some(detail) = line.tool_call_error {
-                    out.push_back(Err(old_tool_call_error(detail, partial)));
-                    return Flow::Stop;
-                }
-                let metrics = line.metrics();
-                if let Some(message) = line.message {
-                    if let Some(thinking) = message.thinking.filter(|t| !t.is_empty()) {
-                        partial.thinking.push_str(&thinking);
-                        out.push_back(Ok(ChatEvent::Thinking(Fragment::from_chunk(
-                            chunk,
-                            thinking.into_cow(),
-                        ))));
-                    }
-                    if !message.content.is_empty() {
-                        partial.content.push_str(&message.content);
-                        out.push_back(Ok(ChatEvent::Content(Fragment::from_chunk(
-                            chunk,
-                            message.content.into_cow(),
-                        ))));
-                    }
-                    if !message.tool_calls.is_empty() {
-                        let calls = message
-                            .tool_calls
-                            .into_iter()
-                            .map(|c| ChatToolCall {
-                                id: c.id.map(Text::into_owned),
-                                index: c.function.index,
-                                name: c.function.name.into_owned(),
-                                arguments: c
-                                    .function
-                                    .arguments
-                                    .and_then(|raw| serde_json::from_str(raw.get()).ok())
-                                    .unwrap_or(Value::Null),
-                            })
-                            .collect();
-                        out.push_back(Ok(ChatEvent::ToolCalls(calls)));
-                    }
-                }
-                if line.done {
-                    out.push_back(Ok(ChatEvent::Done(done(
-                        line.model,
-                        line.done_reason,
-                        metrics,
-                        None,
-                    ))));
-                    return Flow::Stop;
-                }
-                Flow::Continue
-            })
+            },
+        )
     }
+}
+
+fn flow(over: bool) -> Flow {
+    if over {
+        Flow::Stop
+    } else {
+        Flow::Continue
+    }
+}
+
+/// One decoded `/api/generate` line as the [`GenerateEvent`]s (or the error) it stands
+/// for, pushed onto `out`; returns whether the response is over (`done`, or an error
+/// line). `partial` accumulates the text received, as [`GenerateStream`] keeps it.
+///
+/// This is the sans-IO half of [`GenerateStream`], which uses it for every line: feed
+/// it lines of a recording and you get exactly the events the live stream would give.
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use harmony_ollama::{generate_line_events, GenerateEvent, NdjsonDecoder, Partial};
+///
+/// let mut decoder = NdjsonDecoder::new();
+/// let mut lines = decoder.feed(b"{\"response\":\"Hi\",\"done\":false}\n{\"response\":\"\",\"done\":true,\"done_reason\":\"stop\"}\n");
+/// let (mut partial, mut out) = (Partial::default(), VecDeque::new());
+/// let mut over = false;
+/// while let Some(line) = lines.next_generate() {
+///     over = generate_line_events(line.unwrap(), &mut partial, &mut out);
+/// }
+/// assert!(over);
+/// assert!(matches!(&out[0], Ok(GenerateEvent::Response(f)) if f == "Hi"));
+/// assert!(matches!(&out[1], Ok(GenerateEvent::Done(d)) if d.done_reason() == Some("stop")));
+/// assert_eq!(partial.content, "Hi");
+/// ```
+pub fn generate_line_events(
+    line: GenerateLine<'_>,
+    partial: &mut Partial,
+    out: &mut VecDeque<Result<GenerateEvent, Error>>,
+) -> bool {
+    push_generate(line, &Bytes::new(), partial, out)
+}
+
+/// One decoded `/api/chat` line as the [`ChatEvent`]s (or the error) it stands for,
+/// pushed onto `out`; returns whether the response is over. The sans-IO half of
+/// [`ChatStream`], which uses it for every line.
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use harmony_ollama::{chat_line_events, ChatEvent, Error, NdjsonDecoder, Partial};
+///
+/// let mut decoder = NdjsonDecoder::new();
+/// let mut lines = decoder.feed(b"{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"Hm\"},\"done\":false}\n{\"error\":\"boom\"}\n");
+/// let (mut partial, mut out) = (Partial::default(), VecDeque::new());
+/// let mut over = false;
+/// while let Some(line) = lines.next_chat() {
+///     over = chat_line_events(line.unwrap(), &mut partial, &mut out);
+/// }
+/// assert!(over);
+/// assert!(matches!(&out[0], Ok(ChatEvent::Thinking(f)) if f == "Hm"));
+/// assert!(matches!(&out[1], Err(Error::Stream { message, .. }) if message == "boom"));
+/// ```
+pub fn chat_line_events(
+    line: ChatLine<'_>,
+    partial: &mut Partial,
+    out: &mut VecDeque<Result<ChatEvent, Error>>,
+) -> bool {
+    push_chat(line, &Bytes::new(), partial, out)
+}
+
+fn push_generate(
+    line: GenerateLine<'_>,
+    chunk: &Bytes,
+    partial: &mut Partial,
+    out: &mut VecDeque<Result<GenerateEvent, Error>>,
+) -> bool {
+    if let Some(message) = line.error {
+        out.push_back(Err(error_line(message, partial)));
+        return true;
+    }
+    if let Some(detail) = line.tool_call_error {
+        out.push_back(Err(old_tool_call_error(detail, partial)));
+        return true;
+    }
+    let metrics = line.metrics();
+    if let Some(thinking) = line.thinking.filter(|t| !t.is_empty()) {
+        partial.thinking.push_str(&thinking);
+        out.push_back(Ok(GenerateEvent::Thinking(Fragment::from_chunk(
+            chunk,
+            thinking.into_cow(),
+        ))));
+    }
+    if !line.response.is_empty() {
+        partial.content.push_str(&line.response);
+        out.push_back(Ok(GenerateEvent::Response(Fragment::from_chunk(
+            chunk,
+            line.response.into_cow(),
+        ))));
+    }
+    if line.done {
+        out.push_back(Ok(GenerateEvent::Done(done(
+            line.model,
+            line.done_reason,
+            metrics,
+            line.context,
+        ))));
+        return true;
+    }
+    false
+}
+
+fn push_chat(
+    line: ChatLine<'_>,
+    chunk: &Bytes,
+    partial: &mut Partial,
+    out: &mut VecDeque<Result<ChatEvent, Error>>,
+) -> bool {
+    if let Some(message) = line.error {
+        out.push_back(Err(error_line(message, partial)));
+        return true;
+    }
+    if let Some(detail) = line.tool_call_error {
+        out.push_back(Err(old_tool_call_error(detail, partial)));
+        return true;
+    }
+    let metrics = line.metrics();
+    if let Some(message) = line.message {
+        if let Some(thinking) = message.thinking.filter(|t| !t.is_empty()) {
+            partial.thinking.push_str(&thinking);
+            out.push_back(Ok(ChatEvent::Thinking(Fragment::from_chunk(
+                chunk,
+                thinking.into_cow(),
+            ))));
+        }
+        if !message.content.is_empty() {
+            partial.content.push_str(&message.content);
+            out.push_back(Ok(ChatEvent::Content(Fragment::from_chunk(
+                chunk,
+                message.content.into_cow(),
+            ))));
+        }
+        if !message.tool_calls.is_empty() {
+            let calls = message
+                .tool_calls
+                .into_iter()
+                .map(|c| ChatToolCall {
+                    id: c.id.map(Text::into_owned),
+                    index: c.function.index,
+                    name: c.function.name.into_owned(),
+                    arguments: c
+                        .function
+                        .arguments
+                        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                        .unwrap_or(Value::Null),
+                })
+                .collect();
+            out.push_back(Ok(ChatEvent::ToolCalls(calls)));
+        }
+    }
+    if line.done {
+        out.push_back(Ok(ChatEvent::Done(done(
+            line.model,
+            line.done_reason,
+            metrics,
+            None,
+        ))));
+        return true;
+    }
+    false
 }

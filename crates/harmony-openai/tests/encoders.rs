@@ -55,6 +55,7 @@ fn call_message(index: usize, id: &str, name: &str, args: &[&str]) -> Vec<Stream
         error: None,
         raw: args.concat(),
         complete: true,
+        ..ToolCallEnd::default()
     }));
     v.push(StreamEvent::MessageEnd(Stop::Call));
     v
