@@ -594,7 +594,7 @@ mod tests {
 
     #[test]
     fn ollama_header_cases() {
-        // ../shared/corpus/ollama_parser_cases.md, section 1 (H1..H9).
+        // Ollama's parser tests (tests/corpus/), section 1 (H1..H9).
         let cases = [
             (
                 "assistant<|channel|>analysis",

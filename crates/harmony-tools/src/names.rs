@@ -116,7 +116,7 @@ fn is_decimal_digit(c: char) -> bool {
 mod tests {
     use super::*;
 
-    /// ../shared/corpus/ollama_parser_cases.md section 7, TestFunctionConvertToValidChars.
+    /// Ollama's parser tests (tests/corpus/, from ollama_parser_cases.md) section 7, TestFunctionConvertToValidChars.
     #[test]
     fn ollama_convert_to_valid_chars() {
         for (input, want) in [
