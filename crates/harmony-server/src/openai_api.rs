@@ -139,27 +139,7 @@ pub(crate) async fn chat(State(state): State<AppState>, body: Bytes) -> Response
         resp.extensions_mut().insert(RequestInfo { model });
         return resp;
     }
-    let mut encoder = ChatEncoder::new(options);
-    let upstream = state.upstream.base().to_owned();
-    let model_name = model.clone();
-    let body = turn.events.map(move |e| {
-        let mut out = Vec::new();
-        match e {
-            Ok(e) => {
-                log.observe(&e);
-                encoder.event(&e, &mut out);
-                if matches!(e, StreamEvent::Done(_)) {
-                    encoder.finish(&mut out);
-                }
-            }
-            Err(e) => {
-                log.outcome = "upstream_error";
-                let err = GatewayError::from_upstream(e, &upstream, &model_name).to_api_error();
-                encoder.error(&err, &mut out);
-            }
-        }
-        Ok(Bytes::from(out))
-    });
+    let body = sse_body(&state, turn, ChatEncoder::new(options), log, &model);
     sse_response(body, &model, &left_out)
 }
 
@@ -212,9 +192,54 @@ pub(crate) async fn responses(State(state): State<AppState>, body: Bytes) -> Res
     let mut encoder = ResponsesEncoder::new(options);
     let mut head = Vec::new();
     encoder.start(&mut head);
+    let events = sse_body(&state, turn, encoder, log, &model);
+    let body = futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(events);
+    sse_response(body, &model, &left_out)
+}
+
+/// What the two streaming encoders share: events in, SSE bytes out.
+trait Encoder: Send + 'static {
+    fn event(&mut self, event: &StreamEvent, out: &mut Vec<u8>);
+    fn finish(&mut self, out: &mut Vec<u8>);
+    fn error(&mut self, error: &ApiError, out: &mut Vec<u8>);
+}
+
+impl Encoder for ChatEncoder {
+    fn event(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
+        ChatEncoder::event(self, event, out);
+    }
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        ChatEncoder::finish(self, out);
+    }
+    fn error(&mut self, error: &ApiError, out: &mut Vec<u8>) {
+        ChatEncoder::error(self, error, out);
+    }
+}
+
+impl Encoder for ResponsesEncoder {
+    fn event(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
+        ResponsesEncoder::event(self, event, out);
+    }
+    fn finish(&mut self, out: &mut Vec<u8>) {
+        ResponsesEncoder::finish(self, out);
+    }
+    fn error(&mut self, error: &ApiError, out: &mut Vec<u8>) {
+        ResponsesEncoder::error(self, error, out);
+    }
+}
+
+/// The turn's events through `encoder`, one body chunk per event; an upstream failure
+/// becomes the protocol's own mid-stream error.
+fn sse_body<E: Encoder>(
+    state: &AppState,
+    turn: Turn,
+    mut encoder: E,
+    mut log: StreamLog,
+    model: &str,
+) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     let upstream = state.upstream.base().to_owned();
-    let model_name = model.clone();
-    let events = turn.events.map(move |e| {
+    let model = model.to_owned();
+    turn.events.map(move |e| {
         let mut out = Vec::new();
         match e {
             Ok(e) => {
@@ -226,14 +251,12 @@ pub(crate) async fn responses(State(state): State<AppState>, body: Bytes) -> Res
             }
             Err(e) => {
                 log.outcome = "upstream_error";
-                let err = GatewayError::from_upstream(e, &upstream, &model_name).to_api_error();
+                let err = GatewayError::from_upstream(e, &upstream, &model).to_api_error();
                 encoder.error(&err, &mut out);
             }
         }
         Ok(Bytes::from(out))
-    });
-    let body = futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(events);
-    sse_response(body, &model, &left_out)
+    })
 }
 
 /// `GET /v1/models`: the upstream's models, in OpenAI's list shape.
