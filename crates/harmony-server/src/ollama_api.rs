@@ -138,11 +138,16 @@ async fn chat_inner(state: AppState, body: &[u8]) -> Result<Response, GatewayErr
             match e {
                 Ok(e) => acc.event(e),
                 Err(e) => {
-                    return Err(GatewayError::from_upstream(
-                        e,
-                        state.upstream.base(),
-                        &model,
-                    ))
+                    let err = GatewayError::from_upstream(e, state.upstream.base(), &model);
+                    if acc.is_empty() {
+                        return Err(err);
+                    }
+                    // What was generated is kept: the answer so far, with the error beside
+                    // it and `done_reason: "error"`.
+                    let mut line = acc.final_line(&model, show_thinking);
+                    line["done_reason"] = "error".into();
+                    line["error"] = err.to_string().into();
+                    return Ok((StatusCode::OK, axum::Json(line)).into_response());
                 }
             }
         }
@@ -203,6 +208,11 @@ struct OllamaAnswer {
 }
 
 impl OllamaAnswer {
+    /// Whether nothing was generated yet.
+    fn is_empty(&self) -> bool {
+        self.content.is_empty() && self.thinking.is_empty() && self.calls.is_empty()
+    }
+
     fn event(&mut self, e: StreamEvent) {
         match e {
             StreamEvent::Delta {
