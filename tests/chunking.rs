@@ -89,6 +89,12 @@ fn options() -> impl Strategy<Value = ParserOptions> {
         Just(ParserOptions::new().explicit_start()),
         Just(ParserOptions::new().max_header_len(64)),
         Just(ParserOptions::new().stripped_special_tokens(true)),
+        // Rule 16 headers decide on their first content word before the length bound.
+        Just(
+            ParserOptions::new()
+                .stripped_special_tokens(true)
+                .max_header_len(16)
+        ),
         Just(ParserOptions::new().max_diagnostics_per_kind(1)),
     ]
 }
@@ -102,6 +108,31 @@ fn lossless_text(chunks: &[&[u8]], options: ParserOptions) -> Result<(), String>
     }
     parser.finish(&mut rec);
     rec.check(&chunks.concat())
+}
+
+/// Fuzz finding (text target): a rule-16 header fed whole hit the length bound before it
+/// decided on its first content word, while fed byte by byte it decided at the first byte;
+/// the two feeds closed the header with different diagnostics. A header that decides now
+/// takes its bytes one at a time, so both close it at the same byte.
+#[test]
+fn deciding_header_closes_at_the_same_byte_however_fed() {
+    let mut input = vec![0xFF; 120];
+    input.extend_from_slice(b"\xF5\xF5>Hbll\x0Brld!|6");
+    let options = ParserOptions::new()
+        .max_header_len(65)
+        .stripped_special_tokens(true);
+    let whole = text_events(&[&input], options);
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(text_events(&bytes, options), whole);
+    let kinds: Vec<&str> = whole
+        .iter()
+        .filter_map(|e| match e {
+            Ev::Diag(kind, ..) => Some(*kind),
+            _ => None,
+        })
+        .collect();
+    assert!(!kinds.contains(&"header_too_long"), "{kinds:?}");
+    assert!(kinds.contains(&"stripped_special_tokens"), "{kinds:?}");
 }
 
 proptest! {

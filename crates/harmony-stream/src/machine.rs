@@ -81,25 +81,44 @@ impl Machine {
     fn plain_text<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
         match self.state {
             State::Content => self.carry.emit(bytes, at, &mut self.diags, sink),
-            State::Header(_) => self.header_text(bytes, at, sink),
+            State::Header(_) => self.header_input(bytes, at, sink),
             State::Begin(role) => {
                 if !is_blank(bytes) {
                     self.diags.emit(sink, DiagnosticKind::ImplicitStart, at, "");
                     self.open_header(Origin::Given(role), at);
                     self.decide = self.options.stripped_special_tokens;
-                    self.header_text(bytes, at, sink);
+                    self.header_input(bytes, at, sink);
                 }
             }
             State::Idle => {
                 if !is_blank(bytes) {
                     self.open_header(Origin::Stray, at);
                     self.decide = self.options.stripped_special_tokens;
-                    self.header_text(bytes, at, sink);
+                    self.header_input(bytes, at, sink);
                 }
             }
         }
-        if self.decide {
-            self.decide_header(at, sink);
+    }
+
+    /// Text for the open header. A header that must decide (rule 16) takes it one byte at
+    /// a time, deciding after each: it closes at the byte that makes its first content
+    /// word certain, however the input was split, and the rest is content. (The cost is
+    /// bounded by `max_header_len` per header: the decision comes before the bound.)
+    fn header_input<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
+        if !self.decide {
+            self.header_text(bytes, at, sink);
+            return;
+        }
+        let mut i = 0;
+        while self.decide && i < bytes.len() {
+            self.header_text(&bytes[i..=i], at + i as u64, sink);
+            i += 1;
+            if self.decide {
+                self.decide_header(at + i as u64, sink);
+            }
+        }
+        if i < bytes.len() {
+            self.plain_text(&bytes[i..], at + i as u64, sink);
         }
     }
 

@@ -28,6 +28,7 @@ impl Utf8Carry {
         cap: &mut DiagCap,
         sink: &mut S,
     ) {
+        let whole = bytes.len();
         if self.len > 0 {
             let old = self.len as usize;
             let width = match self.buf[0] {
@@ -76,7 +77,9 @@ impl Utf8Carry {
                     }
                     match e.error_len() {
                         Some(bad) => {
-                            invalid(at, cap, sink);
+                            // Positioned at the bad sequence itself, whatever the split.
+                            let offset = (whole - bytes.len() + valid) as u64;
+                            invalid(at + offset, cap, sink);
                             bytes = &bytes[valid + bad..];
                         }
                         None => {
@@ -143,6 +146,21 @@ mod tests {
         assert_eq!(deltas(&[b"a\xF0\x9F", b"b"]), "a\u{FFFD}b");
         assert_eq!(deltas(&[b"a\xF0\x9F"]), "a\u{FFFD}");
         assert_eq!(deltas(&[b"\xE2", b"\x82", b"\xAC"]), "€");
+    }
+
+    #[test]
+    fn an_invalid_byte_is_reported_where_it_is() {
+        let mut carry = Utf8Carry::default();
+        let mut cap = DiagCap::new(u32::MAX);
+        let mut at = Vec::new();
+        let mut sink = |e: Event<'_>| {
+            if let Event::Diagnostic(d) = e {
+                at.push(d.at)
+            }
+        };
+        // The chunk starts at byte 100; its bad bytes are its 2nd and 5th.
+        carry.emit(b"a\xFFbc\xFFd", 100, &mut cap, &mut sink);
+        assert_eq!(at, [101, 104]);
     }
 
     proptest! {
