@@ -112,7 +112,26 @@ impl Collector {
 }
 
 impl Sink for Collector {
+    /// Deltas, one per token or chunk, are appended inline; the rest is out of line.
+    #[inline]
     fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::Delta(d) => self.append(d),
+            other => self.structure(other),
+        }
+    }
+}
+
+impl Collector {
+    #[inline]
+    fn append(&mut self, delta: &str) {
+        if let Some(m) = self.messages.last_mut() {
+            m.content.push_str(delta);
+        }
+    }
+
+    #[inline(never)]
+    fn structure(&mut self, event: Event<'_>) {
         match event {
             Event::MessageStart(h) => self.messages.push(Message {
                 role: h.role(),
@@ -123,11 +142,7 @@ impl Sink for Collector {
                 content: String::new(),
                 stop: Stop::Eof,
             }),
-            Event::Delta(d) => {
-                if let Some(m) = self.messages.last_mut() {
-                    m.content.push_str(d);
-                }
-            }
+            Event::Delta(d) => self.append(d),
             Event::MessageEnd(stop) => {
                 if let Some(m) = self.messages.last_mut() {
                     m.stop = stop;

@@ -220,6 +220,7 @@ impl Header {
     fn push_bytes(&mut self, prefix: &str, b: &[u8]) -> Span {
         let start = self.buf.len() as u32;
         self.buf.push_str(prefix);
+        // `from_utf8_lossy` borrows valid text: no allocation for a well-formed header.
         self.buf.push_str(&String::from_utf8_lossy(b));
         (start, self.buf.len() as u32)
     }
@@ -352,8 +353,7 @@ pub(crate) fn parse(
                 if is_first && p.role_slot(w, origin) {
                     continue;
                 }
-                let last = items.clone().next().is_none();
-                if let Some(content) = p.word(w, start, ws, last) {
+                if let Some(content) = p.word(w, start, ws, &items) {
                     return Some(content);
                 }
             }
@@ -412,8 +412,9 @@ impl HeaderParser<'_, '_> {
         }
     }
 
-    /// Handles one word; returns the content offset when salvaging reaches content.
-    fn word(&mut self, w: &[u8], start: usize, ws: bool, last: bool) -> Option<usize> {
+    /// Handles one word (`rest`: the items after it); returns the content offset when
+    /// salvaging reaches content.
+    fn word(&mut self, w: &[u8], start: usize, ws: bool, rest: &Items<'_>) -> Option<usize> {
         let salvage = self.ending == Ending::Salvage;
         if std::mem::take(&mut self.expect_channel) {
             if is_recipient(w) {
@@ -436,7 +437,7 @@ impl HeaderParser<'_, '_> {
                     if end == w.len() {
                         return None;
                     }
-                    return self.word(&w[end..], start + end, false, last);
+                    return self.word(&w[end..], start + end, false, rest);
                 }
                 (self.diag)(DiagnosticKind::EmptyChannel, b"");
             }
@@ -469,7 +470,9 @@ impl HeaderParser<'_, '_> {
         }
         match self.ending {
             Ending::Salvage => Some(start),
-            Ending::Message if last && self.out.content_type.is_none() => {
+            // Whether the word is the header's last is looked ahead for only here: most
+            // headers never get this far.
+            Ending::Message if self.out.content_type.is_none() && rest.clone().next().is_none() => {
                 self.out.content_type = Some(self.out.push_bytes("", w));
                 None
             }

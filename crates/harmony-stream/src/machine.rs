@@ -65,14 +65,23 @@ impl Machine {
         (self.state == State::Content).then_some(&self.header)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn text<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
+        if self.state == State::Content && !self.options.stripped_special_tokens {
+            // The hot path (text inside a message), inlined into the front end's loop:
+            // without rule 16 there is no header to decide, so this is all `plain_text`
+            // would do.
+            self.carry.emit(bytes, at, &mut self.diags, sink);
+        } else {
+            self.text_outside_content(bytes, at, sink);
+        }
+    }
+
+    /// [`text`](Self::text) in a header, between messages, or under rule 16.
+    #[inline(never)]
+    fn text_outside_content<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
         if self.options.stripped_special_tokens {
             self.stripped_text(bytes, at, sink);
-        } else if self.state == State::Content {
-            // The hot path (text inside a message), kept to one call: without rule 16
-            // there is no header to decide, so this is all `plain_text` would do.
-            self.carry.emit(bytes, at, &mut self.diags, sink);
         } else {
             self.plain_text(bytes, at, sink);
         }
@@ -271,8 +280,21 @@ impl Machine {
                 sink.event(Event::Delta(text));
             }
         } else {
-            self.text(text.as_bytes(), at, sink);
+            self.text_out_of_line(text.as_bytes(), at, sink);
         }
+    }
+
+    /// [`text`](Self::text), not inlined: for the token front end, whose common case is
+    /// [`text_str`](Self::text_str) and whose `push` stays small without this copy of the
+    /// text front end's fast path.
+    #[inline(never)]
+    pub(crate) fn text_out_of_line<S: Sink + ?Sized>(
+        &mut self,
+        bytes: &[u8],
+        at: u64,
+        sink: &mut S,
+    ) {
+        self.text(bytes, at, sink);
     }
 
     pub(crate) fn marker<S: Sink + ?Sized>(&mut self, m: Marker, at: u64, sink: &mut S) {

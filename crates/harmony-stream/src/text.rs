@@ -59,6 +59,17 @@ fn match_marker(s: &[u8]) -> Match {
     Match::None
 }
 
+/// The first `<` in `hay`. Ollama-sized chunks are a few bytes, where `memchr`'s vector
+/// set-up costs more than a plain loop; longer ones go to `memchr`.
+#[inline]
+fn find_lt(hay: &[u8]) -> Option<usize> {
+    if hay.len() < 16 {
+        hay.iter().position(|&b| b == b'<')
+    } else {
+        memchr::memchr(b'<', hay)
+    }
+}
+
 impl TextParser {
     /// A parser with [`ParserOptions::default`].
     pub fn new() -> Self {
@@ -81,33 +92,13 @@ impl TextParser {
         self.offset += chunk.len() as u64;
         let mut i = 0;
         if self.held_len > 0 {
-            let held = self.held_len as usize;
-            let mut tmp = [0u8; 2 * Marker::MAX_LEN];
-            tmp[..held].copy_from_slice(&self.held[..held]);
-            let take = (Marker::MAX_LEN - held).min(chunk.len());
-            tmp[held..held + take].copy_from_slice(&chunk[..take]);
-            let at = base - held as u64;
-            match match_marker(&tmp[..held + take]) {
-                Match::Full(m) => {
-                    self.held_len = 0;
-                    i = m.as_str().len() - held;
-                    self.machine.marker(m, at, sink);
-                }
-                Match::Partial => {
-                    // Only possible when the whole chunk was taken.
-                    self.held[..held + take].copy_from_slice(&tmp[..held + take]);
-                    self.held_len = (held + take) as u8;
-                    return;
-                }
-                Match::None => {
-                    self.held_len = 0;
-                    let held_copy = self.held;
-                    self.machine.text(&held_copy[..held], at, sink);
-                }
+            match self.resume_held(chunk, base, sink) {
+                Some(next) => i = next,
+                None => return,
             }
         }
         let mut run = i;
-        while let Some(p) = memchr::memchr(b'<', &chunk[i..]) {
+        while let Some(p) = find_lt(&chunk[i..]) {
             let j = i + p;
             match match_marker(&chunk[j..]) {
                 Match::Full(m) => {
@@ -132,6 +123,44 @@ impl TextParser {
         }
         if run < chunk.len() {
             self.machine.text(&chunk[run..], base + run as u64, sink);
+        }
+    }
+
+    /// A partial marker was held back at the end of the last chunk: completes it with the
+    /// start of `chunk`. Returns where in `chunk` parsing goes on, or `None` when the
+    /// whole chunk was taken into the held bytes. Out of line: it runs once per marker
+    /// split across chunks, not per chunk.
+    #[inline(never)]
+    fn resume_held<S: Sink + ?Sized>(
+        &mut self,
+        chunk: &[u8],
+        base: u64,
+        sink: &mut S,
+    ) -> Option<usize> {
+        let held = self.held_len as usize;
+        let mut tmp = [0u8; 2 * Marker::MAX_LEN];
+        tmp[..held].copy_from_slice(&self.held[..held]);
+        let take = (Marker::MAX_LEN - held).min(chunk.len());
+        tmp[held..held + take].copy_from_slice(&chunk[..take]);
+        let at = base - held as u64;
+        match match_marker(&tmp[..held + take]) {
+            Match::Full(m) => {
+                self.held_len = 0;
+                self.machine.marker(m, at, sink);
+                Some(m.as_str().len() - held)
+            }
+            Match::Partial => {
+                // Only possible when the whole chunk was taken.
+                self.held[..held + take].copy_from_slice(&tmp[..held + take]);
+                self.held_len = (held + take) as u8;
+                None
+            }
+            Match::None => {
+                self.held_len = 0;
+                let held_copy = self.held;
+                self.machine.text(&held_copy[..held], at, sink);
+                Some(0)
+            }
         }
     }
 

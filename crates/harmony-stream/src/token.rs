@@ -88,7 +88,7 @@ impl TokenParser {
                 id: token,
                 index: at,
             })?;
-            self.machine.text(bytes, at, sink);
+            self.machine.text_out_of_line(bytes, at, sink);
         }
         self.index += 1;
         Ok(())

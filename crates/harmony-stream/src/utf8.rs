@@ -21,7 +21,32 @@ impl Utf8Carry {
     /// Emits `bytes` as deltas: whole characters only, each invalid sequence as U+FFFD
     /// (the same replacement `String::from_utf8_lossy` and the reference make), and an
     /// incomplete character at the end kept for the next call.
+    #[inline]
     pub(crate) fn emit<S: Sink + ?Sized>(
+        &mut self,
+        bytes: &[u8],
+        at: u64,
+        cap: &mut DiagCap,
+        sink: &mut S,
+    ) {
+        if self.len == 0 && bytes.is_ascii() {
+            // The common case, a token or two of ASCII, kept small enough to inline:
+            // `is_ascii` is a few instructions where full validation costs dozens.
+            if !bytes.is_empty() {
+                // SAFETY: ASCII bytes are valid UTF-8.
+                sink.event(Event::Delta(unsafe {
+                    std::str::from_utf8_unchecked(bytes)
+                }));
+            }
+        } else {
+            self.emit_mixed(bytes, at, cap, sink);
+        }
+    }
+
+    /// [`emit`](Self::emit) for bytes that are not all ASCII or continue a carried
+    /// character.
+    #[inline(never)]
+    fn emit_mixed<S: Sink + ?Sized>(
         &mut self,
         mut bytes: &[u8],
         at: u64,
@@ -61,21 +86,20 @@ impl Utf8Carry {
             self.len = 0;
         }
         loop {
-            match std::str::from_utf8(bytes) {
+            match validate(bytes) {
                 Ok(s) => {
                     if !s.is_empty() {
                         sink.event(Event::Delta(s));
                     }
                     return;
                 }
-                Err(e) => {
-                    let valid = e.valid_up_to();
+                Err((valid, error_len)) => {
                     if valid > 0 {
-                        // SAFETY: `from_utf8` just validated `bytes[..valid]`.
+                        // SAFETY: `validate` just checked `bytes[..valid]`.
                         let s = unsafe { std::str::from_utf8_unchecked(&bytes[..valid]) };
                         sink.event(Event::Delta(s));
                     }
-                    match e.error_len() {
+                    match error_len {
                         Some(bad) => {
                             // Positioned at the bad sequence itself, whatever the split.
                             let offset = (whole - bytes.len() + valid) as u64;
@@ -100,6 +124,19 @@ impl Utf8Carry {
             self.len = 0;
             invalid(at, cap, sink);
         }
+    }
+}
+
+/// `from_utf8`, with the error as (valid prefix length, length of the bad sequence or `None`
+/// for an incomplete character at the end). Longer non-ASCII text (CJK, Cyrillic, emoji)
+/// goes to simdutf8, several times faster than std there with the same error positions;
+/// a token or two goes to std, which has less set-up.
+#[inline]
+fn validate(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
+    if bytes.len() < 32 {
+        std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
+    } else {
+        simdutf8::compat::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
     }
 }
 
