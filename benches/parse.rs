@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use harmony_kit::stream::{Collector, Event, TextParser, TokenParser};
+use harmony_kit::stream::{Event, TextParser, TokenParser};
 use openai_harmony::chat::{Message, Role};
 use openai_harmony::StreamableParser;
 
@@ -239,54 +239,6 @@ fn bench_startup(c: &mut Criterion) {
     group.finish();
 }
 
-/// What `harmony parse --summary` runs: the text parser fed in `chunk`-byte pieces into a
-/// `Collector`, then the summary built from the completion.
-fn text_summary(text: &[u8], chunk: usize) -> usize {
-    let mut parser = TextParser::new();
-    let mut collector = Collector::new();
-    for c in text.chunks(chunk) {
-        parser.feed(c, &mut collector);
-    }
-    parser.finish(&mut collector);
-    let summary = harmony_kit::tools::Summary::new(&collector.finish());
-    summary.messages.len() + summary.tool_calls.len()
-}
-
-/// Issue 9 item 9: the text path by chunk size (4, 16, 64, 4096 bytes) on each stream,
-/// with a `Collector` building the summary.
-fn bench_chunks(c: &mut Criterion) {
-    for (name, tokens) in streams() {
-        let text: Vec<u8> = tokens
-            .iter()
-            .flat_map(|&t| {
-                harmony_kit::stream::vocab::token_bytes(t)
-                    .unwrap()
-                    .iter()
-                    .copied()
-            })
-            .collect();
-        let mut group = c.benchmark_group(format!("text_chunks/{name}"));
-        group.throughput(Throughput::Bytes(text.len() as u64));
-        for chunk in [4usize, 16, 64, 4096] {
-            group.bench_with_input(
-                BenchmarkId::new("collector+summary", chunk),
-                &text,
-                |b, t| b.iter(|| text_summary(black_box(t), chunk)),
-            );
-        }
-        group.finish();
-    }
-}
-
-criterion_group! {
-    name = chunks;
-    config = Criterion::default()
-        .sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
-    targets = bench_chunks
-}
-
 criterion_group! {
     name = startup;
     config = Criterion::default()
@@ -304,4 +256,4 @@ criterion_group! {
         .measurement_time(Duration::from_secs(3));
     targets = bench, bench_text
 }
-criterion_main!(benches, startup, chunks);
+criterion_main!(benches, startup);
