@@ -135,6 +135,19 @@ fn deciding_header_closes_at_the_same_byte_however_fed() {
     assert!(kinds.contains(&"stripped_special_tokens"), "{kinds:?}");
 }
 
+/// Fuzz finding (text target), in the checker: a tool name ending `<|channe` followed by
+/// a channel starting `l|>` were joined before marker text was removed, so the checker saw a
+/// `<|channel|>` that the input never had there and called its letters lost. Fields are now
+/// checked one by one; this header keeps every byte.
+#[test]
+fn lossless_check_keeps_header_fields_apart() {
+    let input = b"<|start|>assistant<|chann\0\0<|channe\t<|channel|>l|>final<|message|>Hi";
+    let options = ParserOptions::new();
+    assert_eq!(lossless_text(&[input], options), Ok(()));
+    let bytes: Vec<&[u8]> = input.chunks(1).collect();
+    assert_eq!(lossless_text(&bytes, options), Ok(()));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 

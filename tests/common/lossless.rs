@@ -30,7 +30,10 @@ use std::collections::HashMap;
 /// One message as the invariant needs it.
 #[derive(Clone, Debug, Default)]
 struct Msg {
-    fields: String,
+    /// Each header field on its own (with its punctuation added back), so that marker text
+    /// is never formed across two of them: a name ending `<|channe` and a channel starting
+    /// `l|>` are two fields, not a `<|channel|>` marker (a fuzz finding of this checker).
+    fields: Vec<String>,
     content: String,
 }
 
@@ -48,19 +51,16 @@ impl Sink for Lossless {
     fn event(&mut self, e: Event<'_>) {
         match e {
             Event::MessageStart(h) => {
-                let mut fields = String::from(h.role().as_str());
+                let mut fields = vec![h.role().as_str().to_owned()];
                 if let Some(n) = h.name() {
-                    if h.role() != Role::Tool {
-                        fields.push(':');
-                    }
-                    fields.push_str(n);
+                    let colon = if h.role() == Role::Tool { "" } else { ":" };
+                    fields.push(format!("{colon}{n}"));
                 }
                 for f in [h.channel(), h.content_type()].into_iter().flatten() {
-                    fields.push_str(f);
+                    fields.push(f.to_owned());
                 }
                 if let Some(r) = h.recipient() {
-                    fields.push_str("to=");
-                    fields.push_str(r);
+                    fields.push(format!("to={r}"));
                 }
                 self.messages.push(Msg {
                     fields,
@@ -166,8 +166,10 @@ impl Lossless {
         }
         let mut have: HashMap<char, usize> = HashMap::new();
         for m in &self.messages {
-            for c in significant(&m.fields)
-                .into_iter()
+            for c in m
+                .fields
+                .iter()
+                .flat_map(|f| significant(f))
                 .chain(significant(&m.content))
             {
                 *have.entry(c).or_default() += 1;
