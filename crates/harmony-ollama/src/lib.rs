@@ -1,17 +1,33 @@
-//! Ollama transport for gpt-oss models.
+//! Ollama for gpt-oss models: the transport, the two chat modes, and the client.
 //!
-//! - [`NdjsonDecoder`]: a sans-IO decoder for Ollama's streaming NDJSON, fed byte
-//!   chunks split anywhere, yielding typed [`GenerateLine`]s and [`ChatLine`]s whose
-//!   strings borrow from the input when they contain no JSON escape.
-//! - [`OllamaClient`]: an async client streaming raw `/api/generate` (harmony text)
-//!   and `/api/chat`, with typed errors that keep the text already received.
-//! - Chat modes: [`OllamaClient::complete_with_mode`] ([`HarmonyResponse`]) and
-//!   [`OllamaClient::stream_with_mode`] ([`StreamEvent`]s), the same in
-//!   [`ChatMode::Harmony`] (rendered here, raw `/api/generate`, parsed here) and
-//!   [`ChatMode::Standard`] (`/api/chat`, with Ollama's tool-call parse errors salvaged).
-//! - [`ToolLoop`]: run the model's tool calls until it answers.
-//! - [`Config`]: settings from `OLLAMA_HOST`, `HARMONY_MODE` / `ENABLE_HARMONY_FORMAT`,
-//!   `HARMONY_CHANNELS`, `HARMONY_REASONING_EFFORT`.
+//! Where to start: [`OllamaClient::complete`] (one answer), [`OllamaClient::stream`]
+//! ([`StreamEvent`]s) and [`OllamaClient::tool_loop`], all the same in
+//! [`ChatMode::Harmony`] (rendered here, raw `/api/generate`, parsed here) and
+//! [`ChatMode::Standard`] (`/api/chat`, with Ollama's tool-call parse errors salvaged).
+//!
+//! # Layers
+//!
+//! Each layer imports only the ones below it (the crate's `tests/module_graph.rs`
+//! checks the import graph has no cycle and no upward edge):
+//!
+//! 1. **Transport** (sans-IO but for the byte streams): [`NdjsonDecoder`] for Ollama's
+//!    streaming NDJSON, fed byte chunks split anywhere, yielding typed
+//!    [`GenerateLine`]s and [`ChatLine`]s whose strings borrow from the input when
+//!    they contain no JSON escape; the requests ([`GenerateRequest`], [`ChatRequest`],
+//!    [`Options`]); [`Config`] from `OLLAMA_HOST`, `HARMONY_MODE` /
+//!    `ENABLE_HARMONY_FORMAT`, `HARMONY_CHANNELS`, `HARMONY_REASONING_EFFORT`; the
+//!    typed [`Error`]s, which keep the text already received; and the body streams
+//!    [`GenerateStream`] / [`ChatStream`] of [`GenerateEvent`]s / [`ChatEvent`]s.
+//! 2. **Modes** (sans-IO): the [`Engine`] turns the transport's events of either mode
+//!    into [`StreamEvent`]s (harmony parse, stop-token inference, salvage of `error
+//!    parsing tool call`, channel filter); a [`HarmonyResponse`] is built from those;
+//!    [`harmony_prompt`] is what harmony mode sends. Only this layer uses
+//!    `harmony-chat` and `harmony-tools`.
+//! 3. **Client** (async): [`OllamaClient`] and all its methods: raw HTTP
+//!    ([`generate_raw`](OllamaClient::generate_raw),
+//!    [`chat_stream`](OllamaClient::chat_stream)), the modes over a live stream
+//!    ([`ModeStream`], [`complete_with_mode`](OllamaClient::complete_with_mode),
+//!    [`stream_with_mode`](OllamaClient::stream_with_mode)) and the [`ToolLoop`].
 //!
 //! ```
 //! use harmony_ollama::NdjsonDecoder;
@@ -30,42 +46,47 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Three layers, each importing only those below it (checked by tests/module_graph.rs):
+//
+// 1. `transport`: sans-IO NDJSON decoding (decoder, fast path, wire lines), requests,
+//    options, configuration, errors, and the async byte streams of a response body.
+// 2. `modes`: sans-IO, transport events to `StreamEvent`s (engine, translation,
+//    salvage) and to a `HarmonyResponse`, plus the prompt each mode sends.
+// 3. `client`: `OllamaClient` with every `impl` block: HTTP, `ModeStream` (the engine
+//    over a live stream), `complete`, the tool loop.
 mod client;
-mod config;
-mod engine;
-mod error;
-mod events;
-mod fast;
-mod fragment;
-mod harmony;
-mod line;
-mod ndjson;
-mod options;
-mod request;
-mod salvage;
-mod stream;
-mod text;
-mod tool_loop;
+mod modes;
+mod transport;
 
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-pub use client::{ClientBuilder, OllamaClient, DEFAULT_CALL_TIMEOUT};
-pub use config::{
+// Layer 3: the client.
+pub use client::{
+    ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome, DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MAX_STEPS,
+};
+// Layer 2: the modes.
+pub use modes::engine::Engine;
+pub use modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
+pub use modes::prompt::harmony_prompt;
+pub use modes::response::{ChannelTiming, HarmonyResponse, ResponseMetadata};
+// Layer 1: the transport.
+pub use transport::config::{
     normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
 };
-pub use engine::{Engine, EventSink};
-pub use error::{parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase};
-pub use events::{ModeStream, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
-pub use fragment::Fragment;
-pub use harmony::{ChannelTiming, HarmonyResponse, ResponseMetadata};
-pub use line::{ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction};
-pub use ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
-pub use options::{KeepAlive, Options, MAX_NUM_CTX};
-pub use request::{ChatRequest, ChatRequestMessage, GenerateRequest};
-pub use stream::{
+pub use transport::error::{
+    parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase,
+};
+pub use transport::fragment::Fragment;
+pub use transport::line::{
+    ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction,
+};
+pub use transport::ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
+pub use transport::options::{KeepAlive, Options, MAX_NUM_CTX};
+pub use transport::request::{ChatRequest, ChatRequestMessage, GenerateRequest};
+pub use transport::stream::{
     chat_line_events, generate_line_events, ChatEvent, ChatStream, ChatToolCall, Done, DoneReason,
     GenerateEvent, GenerateStream,
 };
-pub use text::Text;
-pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};
+pub use transport::text::Text;

@@ -14,7 +14,7 @@ use harmony_stream::{Event, TextParser};
 use serde_json::Value;
 
 use super::OllamaNdjson;
-use crate::ndjson::NdjsonDecoder;
+use crate::transport::ndjson::NdjsonDecoder;
 
 /// The `/api/chat` NDJSON for a raw `/api/generate` recording (see the module docs).
 ///

@@ -17,9 +17,9 @@
 use harmony_stream::TextParser;
 use harmony_tools::ToolExtractor;
 
-use crate::config::Channels;
-use crate::engine::{call_events, extractor, EventSink, Open, Translate};
-use crate::events::{ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
+use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
+use crate::modes::translate::{call_events, extractor, Open, Translate};
+use crate::transport::config::Channels;
 
 /// Markers whose presence means `raw` is harmony text rather than bare arguments.
 const MARKERS: [&str; 5] = [

@@ -16,11 +16,11 @@ use futures_core::Stream;
 use serde_json::Value;
 use tokio::time::{Instant, Sleep};
 
-use crate::error::{parse_tool_call_error, Error, Partial, TimeoutPhase};
-use crate::fragment::Fragment;
-use crate::line::{ChatLine, GenerateLine, Metrics};
-use crate::ndjson::{NdjsonDecoder, RawLine};
-use crate::text::Text;
+use crate::transport::error::{parse_tool_call_error, Error, Partial, TimeoutPhase};
+use crate::transport::fragment::Fragment;
+use crate::transport::line::{ChatLine, GenerateLine, Metrics};
+use crate::transport::ndjson::{NdjsonDecoder, RawLine};
+use crate::transport::text::Text;
 
 type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
@@ -468,7 +468,7 @@ fn old_tool_call_error(detail: Text<'_>, partial: &Partial) -> Error {
     }
 }
 
-fn decode_error(source: crate::error::DecodeError, partial: &Partial) -> Error {
+fn decode_error(source: crate::transport::error::DecodeError, partial: &Partial) -> Error {
     Error::Decode {
         source,
         partial: partial.clone(),

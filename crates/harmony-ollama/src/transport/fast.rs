@@ -23,8 +23,8 @@
 //! `tests/fast_path.rs` checks this against serde_json on generated lines, under any
 //! chunk split, and on arbitrary bytes.
 
-use crate::line::GenerateLine;
-use crate::text::Text;
+use crate::transport::line::GenerateLine;
+use crate::transport::text::Text;
 
 const MODEL: &[u8] = b"{\"model\":\"";
 const CREATED_AT: &[u8] = b",\"created_at\":\"";

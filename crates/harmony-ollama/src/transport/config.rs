@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::ConfigError;
+use crate::transport::error::ConfigError;
 
 /// Where Ollama listens when `OLLAMA_HOST` is unset (Ollama's own default).
 pub const DEFAULT_HOST: &str = "http://127.0.0.1:11434";

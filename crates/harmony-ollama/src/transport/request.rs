@@ -3,8 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::ReasoningEffort;
-use crate::options::{KeepAlive, Options};
+use crate::transport::config::ReasoningEffort;
+use crate::transport::options::{KeepAlive, Options};
 
 /// A raw `/api/generate` request: the prompt is sent as-is (`"raw": true`, no
 /// template), and the answer streams (`"stream": true`).

@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::text::Text;
+use crate::transport::text::Text;
 
 /// One line of a streaming `/api/generate` response.
 ///

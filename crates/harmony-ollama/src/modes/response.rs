@@ -1,6 +1,8 @@
-//! Chat modes on top of the transport: one input (OpenAI-style chat messages and
-//! tools), two ways to Ollama, one [`HarmonyResponse`].
+//! One [`HarmonyResponse`] from the [`StreamEvent`]s of either mode: whole messages
+//! through `harmony-stream`'s collector (so both modes share its content/reasoning
+//! rules), tool calls from the extractor's start and end, arrival times per message.
 //!
+//! Where the events come from, per mode (see [`Engine`](crate::Engine)):
 //! - [`ChatMode::Harmony`]: the conversation is rendered here (`harmony-chat`, marker
 //!   text in untrusted content neutralised), sent raw to `/api/generate`, and the
 //!   streamed text is parsed here (`harmony-stream`, tolerant). Ollama never sends
@@ -12,19 +14,14 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use harmony_chat::{ChatMessage, ChatRole, ChatTool};
 use harmony_stream::{Collector, Diagnostic, Event, OwnedDiagnostic, Sink};
 use harmony_tools::{ToolCall, ToolCallStart};
 use tokio::time::Instant;
 
-use crate::client::OllamaClient;
-use crate::config::ChatMode;
-use crate::error::Error;
-use crate::events::{ResponseDiagnostic, StreamEvent};
-use crate::line::Metrics;
-use crate::request::ChatRequestMessage;
-use crate::stream::Done;
+use crate::modes::events::{ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
+use crate::transport::config::ChatMode;
+use crate::transport::line::Metrics;
+use crate::transport::stream::Done;
 
 /// The answer to one completion request, whichever mode produced it.
 ///
@@ -86,8 +83,7 @@ impl HarmonyResponse {
         self.metadata.response_diagnostics.iter().any(|d| {
             matches!(
                 d.kind,
-                crate::ResponseDiagnosticKind::ToolCallSalvaged
-                    | crate::ResponseDiagnosticKind::ToolCallTextLost
+                ResponseDiagnosticKind::ToolCallSalvaged | ResponseDiagnosticKind::ToolCallTextLost
             )
         })
     }
@@ -209,83 +205,4 @@ impl ResponseBuilder {
             },
         }
     }
-}
-
-impl OllamaClient {
-    /// Completes a chat in the configured mode ([`Config::mode`](crate::Config::mode)).
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), harmony_ollama::Error> {
-    /// use harmony_chat::{ChatMessage, ChatRole};
-    /// let client = harmony_ollama::OllamaClient::from_env()?;
-    /// let messages = vec![ChatMessage { role: ChatRole::User, content: Some("Hi".into()), ..Default::default() }];
-    /// let response = client.complete("gpt-oss:20b", &messages, &[]).await?;
-    /// println!("{:?}", response.final_content);
-    /// # Ok(()) }
-    /// ```
-    pub async fn complete(
-        &self,
-        model: &str,
-        messages: &[ChatMessage],
-        tools: &[ChatTool],
-    ) -> Result<HarmonyResponse, Error> {
-        self.complete_with_mode(model, messages, tools, self.config().mode)
-            .await
-    }
-
-    /// Completes a chat in `mode`: [`stream_with_mode`](Self::stream_with_mode), read
-    /// to its end. The same output gives the same response in both modes (text,
-    /// reasoning, tool-call names and arguments). In standard mode, Ollama's `error
-    /// parsing tool call` is not an error: the call is rebuilt from the raw text Ollama
-    /// reports, the text received before it is kept, and
-    /// [`metadata.response_diagnostics`](ResponseMetadata::response_diagnostics) says
-    /// what was salvaged ([`HarmonyResponse::salvaged`]). Channels outside
-    /// [`Config::channels`](crate::Config::channels) are left out.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), harmony_ollama::Error> {
-    /// use harmony_ollama::ChatMode;
-    /// let client = harmony_ollama::OllamaClient::from_env()?;
-    /// let response = client.complete_with_mode("gpt-oss:20b", &[], &[], ChatMode::Harmony).await?;
-    /// # drop(response); Ok(()) }
-    /// ```
-    pub async fn complete_with_mode(
-        &self,
-        model: &str,
-        messages: &[ChatMessage],
-        tools: &[ChatTool],
-        mode: ChatMode,
-    ) -> Result<HarmonyResponse, Error> {
-        let started = Instant::now();
-        let mut stream = self.stream_with_mode(model, messages, tools, mode).await?;
-        let mut builder = ResponseBuilder::new(started);
-        while let Some(event) = stream.next().await {
-            builder.event(event?);
-        }
-        let raw = stream.raw_text().map(str::to_owned);
-        Ok(builder.finish(mode, raw))
-    }
-}
-
-/// OpenAI-style message to Ollama's `/api/chat` shape.
-pub(crate) fn to_ollama_message(m: &ChatMessage) -> ChatRequestMessage {
-    let content = m.content.clone().unwrap_or_default();
-    let mut out = match m.role {
-        ChatRole::System | ChatRole::Developer => ChatRequestMessage::system(content),
-        ChatRole::User => ChatRequestMessage::user(content),
-        ChatRole::Assistant => ChatRequestMessage::assistant(content),
-        ChatRole::Tool => ChatRequestMessage::tool(m.name.clone().unwrap_or_default(), content),
-    };
-    out.thinking = m.reasoning.clone().filter(|r| !r.is_empty());
-    out.tool_calls = m
-        .tool_calls
-        .iter()
-        .map(|c| {
-            // Ollama wants the arguments as an object, not as JSON text.
-            let args: serde_json::Value =
-                serde_json::from_str(&c.function.arguments).unwrap_or(serde_json::Value::Null);
-            serde_json::json!({"function": {"name": c.function.name, "arguments": args}})
-        })
-        .collect();
-    out
 }

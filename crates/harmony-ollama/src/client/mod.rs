@@ -1,16 +1,24 @@
-//! [`OllamaClient`]: sends requests, classifies HTTP-level failures, and hands the body
-//! to a [`GenerateStream`] or [`ChatStream`].
+//! Layer 3, the client: [`OllamaClient`] and every `impl OllamaClient`. This module
+//! sends requests, classifies HTTP-level failures and hands the body to a
+//! [`GenerateStream`] or [`ChatStream`]; `mode_stream` feeds those to the sans-IO mode
+//! engine (`complete`, `stream`), `tool_loop` runs tools between requests.
 
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use crate::config::{normalize_host, Channels, ChatMode, Config, ReasoningEffort};
-use crate::error::{parse_tool_call_error, ConfigError, Error, Partial, TimeoutPhase};
-use crate::options::{KeepAlive, Options};
-use crate::request::{ChatRequest, ChatWire, GenerateRequest, GenerateWire};
-use crate::stream::{BodyTimeouts, ChatStream, GenerateStream};
+mod mode_stream;
+mod tool_loop;
+
+pub use mode_stream::ModeStream;
+pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};
+
+use crate::transport::config::{normalize_host, Channels, ChatMode, Config, ReasoningEffort};
+use crate::transport::error::{parse_tool_call_error, ConfigError, Error, Partial, TimeoutPhase};
+use crate::transport::options::{KeepAlive, Options};
+use crate::transport::request::{ChatRequest, ChatWire, GenerateRequest, GenerateWire};
+use crate::transport::stream::{BodyTimeouts, ChatStream, GenerateStream};
 
 /// Error bodies are short JSON; anything longer is cut (and still reported).
 const MAX_ERROR_BODY: usize = 64 * 1024;

@@ -1,17 +1,7 @@
-//! One event stream for both modes: [`OllamaClient::stream_with_mode`] and the
-//! [`StreamEvent`]s it yields.
-//!
-//! - Harmony mode: the `response` fragments of a raw `/api/generate` stream go through
-//!   `harmony-stream`'s [`TextParser`] as they arrive, and every core event through
-//!   `harmony-tools`' [`ToolExtractor`], so tool-call arguments stream delta by delta.
-//! - Standard mode: `/api/chat`'s `thinking` / `content` / `tool_calls` are mapped into
-//!   the same events (an `analysis` message, a `final` message, one call message per
-//!   tool call), and Ollama's `error parsing tool call` is salvaged into a call.
-//!
-//! Channels outside the configured set ([`Config::channels`](crate::Config::channels),
-//! `HARMONY_CHANNELS`) never reach the caller: their messages are not reported at all.
-//! Tool calls are always reported, whatever channel they were made on: they are
-//! addressed to the caller's tools, not shown to a user, and a tool loop needs them.
+//! The chat modes over the network: [`ModeStream`] (the engine fed by a live Ollama
+//! stream), [`OllamaClient::stream_with_mode`] and
+//! [`OllamaClient::complete_with_mode`]. All translation happens in the sans-IO
+//! [`Engine`]; this module only moves events between the socket and it.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -20,174 +10,18 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
-use harmony_chat::{
-    from_chat, ChatMessage, ChatOptions, ChatTool, Role, SystemContent, TextOptions,
-};
-use harmony_stream::{Header, OwnedDiagnostic, Stop};
-use harmony_tools::{ToolCallEnd, ToolCallStart};
+use harmony_chat::{ChatMessage, ChatTool};
+use tokio::time::Instant;
 
 use crate::client::OllamaClient;
-use crate::config::{Channel, ChatMode, ReasoningEffort};
-use crate::engine::Engine;
-use crate::error::{ConfigError, Error};
-use crate::request::{ChatRequest, GenerateRequest};
-use crate::stream::{ChatEvent, ChatStream, Done, GenerateEvent, GenerateStream};
-
-/// Something this crate noticed about a response, beyond the harmony parser's own
-/// diagnostics: a salvaged tool call, a tool name it had to guess or repair.
-///
-/// ```
-/// use harmony_ollama::{ResponseDiagnostic, ResponseDiagnosticKind};
-/// let d = ResponseDiagnostic::new(ResponseDiagnosticKind::ToolNameUnknown, Some(0), "no tool declared");
-/// assert_eq!(d.to_string(), "tool_name_unknown (call 0): no tool declared");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ResponseDiagnostic {
-    /// What happened.
-    pub kind: ResponseDiagnosticKind,
-    /// The tool call it concerns, if any.
-    pub call: Option<usize>,
-    /// Details for humans (Ollama's error text, the name as written, ...).
-    pub message: String,
-}
-
-impl ResponseDiagnostic {
-    /// A diagnostic.
-    ///
-    /// ```
-    /// use harmony_ollama::{ResponseDiagnostic, ResponseDiagnosticKind};
-    /// let d = ResponseDiagnostic::new(ResponseDiagnosticKind::UnknownTool, None, "x");
-    /// assert_eq!(d.kind, ResponseDiagnosticKind::UnknownTool);
-    /// ```
-    pub fn new(
-        kind: ResponseDiagnosticKind,
-        call: Option<usize>,
-        message: impl Into<String>,
-    ) -> Self {
-        ResponseDiagnostic {
-            kind,
-            call,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ResponseDiagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.call {
-            Some(i) => write!(f, "{} (call {i}): {}", self.kind, self.message),
-            None => write!(f, "{}: {}", self.kind, self.message),
-        }
-    }
-}
-
-/// The kinds of [`ResponseDiagnostic`].
-///
-/// ```
-/// assert_eq!(harmony_ollama::ResponseDiagnosticKind::ToolCallSalvaged.as_str(), "tool_call_salvaged");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ResponseDiagnosticKind {
-    /// Ollama's parser rejected a tool call (`error parsing tool call`); the call was
-    /// rebuilt from the raw text it reported. The message is Ollama's error.
-    ToolCallSalvaged,
-    /// Ollama reported the failure without the raw text (the `"error parsing tool
-    /// call"` key of Ollama 0.11.3/0.11.4): the arguments are lost.
-    ToolCallTextLost,
-    /// Ollama's error does not name the tool; the only declared tool was assumed.
-    ToolNameAssumed,
-    /// Ollama's error does not name the tool and several (or no) tools were declared:
-    /// the call's name is `unknown`.
-    ToolNameUnknown,
-    /// The called name is not among the declared tools (the call is delivered anyway).
-    UnknownTool,
-    /// Marker text or a glued content type was cut off the called name.
-    ToolNameRepaired,
-    /// The answer did not end normally: cut at the token limit, the runner closed the
-    /// connection (`done` without `done_reason`), or Ollama only loaded or unloaded the
-    /// model. The message says which.
-    AbnormalEnd,
-    /// Standard mode: marker text in a message or tool was neutralised before it went to
-    /// `/api/chat` (Ollama's template output is tokenized with special tokens parsed,
-    /// so it would otherwise become real markers). The message says where.
-    MarkersNeutralised,
-}
-
-impl ResponseDiagnosticKind {
-    /// snake_case name.
-    ///
-    /// ```
-    /// assert_eq!(harmony_ollama::ResponseDiagnosticKind::UnknownTool.as_str(), "unknown_tool");
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ResponseDiagnosticKind::ToolCallSalvaged => "tool_call_salvaged",
-            ResponseDiagnosticKind::ToolCallTextLost => "tool_call_text_lost",
-            ResponseDiagnosticKind::ToolNameAssumed => "tool_name_assumed",
-            ResponseDiagnosticKind::ToolNameUnknown => "tool_name_unknown",
-            ResponseDiagnosticKind::UnknownTool => "unknown_tool",
-            ResponseDiagnosticKind::ToolNameRepaired => "tool_name_repaired",
-            ResponseDiagnosticKind::AbnormalEnd => "abnormal_end",
-            ResponseDiagnosticKind::MarkersNeutralised => "markers_neutralised",
-        }
-    }
-}
-
-impl fmt::Display for ResponseDiagnosticKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One event of [`OllamaClient::stream_with_mode`], the same in both modes.
-///
-/// A message is `MessageStart`, then `Delta`s (text) or `ToolCallStart`, `ToolCallArgs`s
-/// and `ToolCallEnd` (a tool call), then `MessageEnd`. Diagnostics may come anywhere;
-/// `Done` is always last.
-///
-/// ```
-/// use harmony_ollama::{Channel, StreamEvent};
-/// let e = StreamEvent::Delta { channel: Some(Channel::Final), text: "Hi".into() };
-/// assert!(matches!(e, StreamEvent::Delta { channel: Some(Channel::Final), .. }));
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum StreamEvent {
-    /// A message starts: role, channel, recipient (for a tool call), content type.
-    MessageStart(Header),
-    /// Text of the open message (not a tool call), on its channel (`None`: no known
-    /// channel; such text counts as content).
-    Delta {
-        /// The message's channel.
-        channel: Option<Channel>,
-        /// The new text.
-        text: String,
-    },
-    /// The open message ended.
-    MessageEnd(Stop),
-    /// A tool call starts (harmony-tools' start: index, id, name, namespace, ...).
-    ToolCallStart(ToolCallStart),
-    /// More of a call's raw arguments, as the model writes them (harmony mode), or all
-    /// of them at once (standard mode: Ollama sends calls whole).
-    ToolCallArgs {
-        /// The call's index.
-        index: usize,
-        /// The new text.
-        delta: String,
-    },
-    /// A tool call ended, its arguments checked (`error` says why they are not a JSON
-    /// object; `raw` keeps them as written).
-    ToolCallEnd(ToolCallEnd),
-    /// Malformed output the harmony parser tolerated.
-    Diagnostic(OwnedDiagnostic),
-    /// Something this crate repaired, guessed or salvaged.
-    ResponseDiagnostic(ResponseDiagnostic),
-    /// The end: Ollama's `done` line (model, `done_reason`, metrics). For a salvaged
-    /// tool-call failure, `done_reason` is `None` (Ollama sent no `done` line).
-    Done(Done),
-}
+use crate::modes::engine::Engine;
+use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
+use crate::modes::prompt;
+use crate::modes::response::{HarmonyResponse, ResponseBuilder};
+use crate::transport::config::ChatMode;
+use crate::transport::error::Error;
+use crate::transport::request::{ChatRequest, GenerateRequest};
+use crate::transport::stream::{ChatEvent, ChatStream, GenerateEvent, GenerateStream};
 
 type Queue = VecDeque<Result<StreamEvent, Error>>;
 
@@ -358,7 +192,7 @@ impl Stream for ModeStream {
 fn generate_step(
     engine: &mut Engine,
     polled: Poll<Option<Result<GenerateEvent, Error>>>,
-    sink: &mut crate::engine::EventSink<'_>,
+    sink: &mut EventSink<'_>,
 ) -> Poll<Option<Error>> {
     match polled {
         Poll::Ready(Some(Ok(event))) => {
@@ -374,14 +208,6 @@ fn generate_step(
             Poll::Ready(None)
         }
         Poll::Pending => Poll::Pending,
-    }
-}
-
-fn effort(e: ReasoningEffort) -> harmony_chat::ReasoningEffort {
-    match e {
-        ReasoningEffort::Low => harmony_chat::ReasoningEffort::Low,
-        ReasoningEffort::Medium => harmony_chat::ReasoningEffort::Medium,
-        ReasoningEffort::High => harmony_chat::ReasoningEffort::High,
     }
 }
 
@@ -439,7 +265,8 @@ impl OllamaClient {
         let mut notes = Queue::new();
         let source = match mode {
             ChatMode::Harmony => {
-                let prompt = self.render(messages, tools)?;
+                let prompt =
+                    prompt::harmony_prompt(messages, tools, self.config().reasoning_effort)?;
                 Source::Generate(
                     self.generate_raw(&GenerateRequest::new(model, prompt))
                         .await?,
@@ -462,10 +289,7 @@ impl OllamaClient {
                 notes.extend(changed.tools.iter().map(|t| note(t.to_string())));
                 let req = ChatRequest::new(
                     model,
-                    messages
-                        .iter()
-                        .map(crate::harmony::to_ollama_message)
-                        .collect(),
+                    messages.iter().map(prompt::to_ollama_message).collect(),
                 )
                 .tools(
                     tools
@@ -513,30 +337,62 @@ impl OllamaClient {
         messages: &[ChatMessage],
         tools: &[ChatTool],
     ) -> Result<String, Error> {
-        self.render(messages, tools)
+        prompt::harmony_prompt(messages, tools, self.config().reasoning_effort)
+    }
+}
+
+impl OllamaClient {
+    /// Completes a chat in the configured mode ([`Config::mode`](crate::Config::mode)).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), harmony_ollama::Error> {
+    /// use harmony_chat::{ChatMessage, ChatRole};
+    /// let client = harmony_ollama::OllamaClient::from_env()?;
+    /// let messages = vec![ChatMessage { role: ChatRole::User, content: Some("Hi".into()), ..Default::default() }];
+    /// let response = client.complete("gpt-oss:20b", &messages, &[]).await?;
+    /// println!("{:?}", response.final_content);
+    /// # Ok(()) }
+    /// ```
+    pub async fn complete(
+        &self,
+        model: &str,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+    ) -> Result<HarmonyResponse, Error> {
+        self.complete_with_mode(model, messages, tools, self.config().mode)
+            .await
     }
 
-    /// Renders `messages` and `tools` as the harmony prompt for the next assistant turn.
-    fn render(&self, messages: &[ChatMessage], tools: &[ChatTool]) -> Result<String, Error> {
-        let mut system = SystemContent::new();
-        if let Some(e) = self.config().reasoning_effort {
-            system = system.with_reasoning_effort(effort(e));
+    /// Completes a chat in `mode`: [`stream_with_mode`](Self::stream_with_mode), read
+    /// to its end. The same output gives the same response in both modes (text,
+    /// reasoning, tool-call names and arguments). In standard mode, Ollama's `error
+    /// parsing tool call` is not an error: the call is rebuilt from the raw text Ollama
+    /// reports, the text received before it is kept, and
+    /// [`metadata.response_diagnostics`](ResponseMetadata::response_diagnostics) says
+    /// what was salvaged ([`HarmonyResponse::salvaged`]). Channels outside
+    /// [`Config::channels`](crate::Config::channels) are left out.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), harmony_ollama::Error> {
+    /// use harmony_ollama::ChatMode;
+    /// let client = harmony_ollama::OllamaClient::from_env()?;
+    /// let response = client.complete_with_mode("gpt-oss:20b", &[], &[], ChatMode::Harmony).await?;
+    /// # drop(response); Ok(()) }
+    /// ```
+    pub async fn complete_with_mode(
+        &self,
+        model: &str,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+        mode: ChatMode,
+    ) -> Result<HarmonyResponse, Error> {
+        let started = Instant::now();
+        let mut stream = self.stream_with_mode(model, messages, tools, mode).await?;
+        let mut builder = ResponseBuilder::new(started);
+        while let Some(event) = stream.next().await {
+            builder.event(event?);
         }
-        let options = ChatOptions {
-            system,
-            ..ChatOptions::default()
-        };
-        let render_err = |e: harmony_chat::RenderError| {
-            Error::Config(ConfigError::InvalidValue {
-                what: "conversation",
-                value: e.to_string(),
-                allowed: "a conversation harmony-chat can render",
-            })
-        };
-        let conversation = from_chat(messages, tools, &options).map_err(render_err)?;
-        let prompt = harmony_chat::Renderer::new()
-            .render_text_for_completion(&conversation, Role::Assistant, &TextOptions::default())
-            .map_err(render_err)?;
-        Ok(prompt.text)
+        let raw = stream.raw_text().map(str::to_owned);
+        Ok(builder.finish(mode, raw))
     }
 }

@@ -7,9 +7,9 @@ use harmony_chat::{ChatMessage, ChatRole, ChatTool, ChatToolCall};
 use harmony_tools::ToolCall;
 
 use crate::client::OllamaClient;
-use crate::config::ChatMode;
-use crate::error::Error;
-use crate::harmony::HarmonyResponse;
+use crate::modes::response::HarmonyResponse;
+use crate::transport::config::ChatMode;
+use crate::transport::error::Error;
 
 /// Default for [`ToolLoop::max_steps`].
 pub const DEFAULT_MAX_STEPS: usize = 8;

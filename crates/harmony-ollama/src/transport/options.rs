@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::error::ConfigError;
+use crate::transport::error::ConfigError;
 
 /// gpt-oss's context window; `num_ctx` above it is rejected before sending.
 pub const MAX_NUM_CTX: u32 = 131_072;

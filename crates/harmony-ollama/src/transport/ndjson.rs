@@ -18,9 +18,9 @@
 
 use memchr::memchr;
 
-use crate::error::DecodeError;
-use crate::fast;
-use crate::line::{ChatLine, GenerateLine};
+use crate::transport::error::DecodeError;
+use crate::transport::fast;
+use crate::transport::line::{ChatLine, GenerateLine};
 
 /// Default bound on one line: 8 MiB, the buffer Ollama's own Go client gives its
 /// `bufio.Scanner` for these streams.
