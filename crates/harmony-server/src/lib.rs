@@ -46,7 +46,7 @@ pub use config::{Limits, ServeConfig, Timeouts, DEFAULT_LISTEN};
 pub use error::GatewayError;
 pub use metrics::Metrics;
 pub use monitor::{Monitor, Recorder, TurnInfo};
-pub use sse::{write_sse, SseDecoder};
+pub use sse::{write_sse, SseDecoder, SseFramer, StreamEncoder};
 pub use state::AppState;
 pub use time::{rfc3339, rfc3339_now};
 pub use turn::Protocol;

@@ -124,7 +124,7 @@ async fn chat_inner(state: AppState, body: &[u8]) -> Result<Response, GatewayErr
         model: req.model.clone(),
         conversation,
         prompt,
-        prefill: String::new(),
+        prefill: harmony_openai::Prefill::None,
         tools: req.tools.iter().map(|t| t.function.name.clone()).collect(),
         options: req.options.unwrap_or_default(),
     };

@@ -18,6 +18,7 @@ use harmony_openai::{
 
 use crate::error::GatewayError;
 use crate::log::{RequestInfo, StreamLog};
+use crate::sse::{SseFramer, StreamEncoder};
 use crate::state::AppState;
 use crate::turn::{Protocol, Turn, TurnSpec};
 
@@ -65,7 +66,7 @@ fn left_out_header(resp: &mut Response, left_out: &[String]) {
 }
 
 /// The turn for a prepared request: the prefill (a forced tool call, a JSON answer)
-/// goes at once after `<|start|>assistant`, and the engine reads it first.
+/// follows the model's own reasoning (see `Turn::start`).
 fn spec(protocol: Protocol, prepared: Prepared) -> TurnSpec {
     let s = &prepared.sampling;
     let mut options = harmony_ollama::Options::default();
@@ -79,7 +80,7 @@ fn spec(protocol: Protocol, prepared: Prepared) -> TurnSpec {
     TurnSpec {
         protocol,
         model: prepared.model,
-        prefill: prepared.prefill.header().unwrap_or_default(),
+        prefill: prepared.prefill,
         conversation: prepared.conversation,
         prompt: prepared.prompt,
         tools: prepared.declared_tools,
@@ -139,7 +140,13 @@ pub(crate) async fn chat(State(state): State<AppState>, body: Bytes) -> Response
         resp.extensions_mut().insert(RequestInfo { model });
         return resp;
     }
-    let body = sse_body(&state, turn, ChatEncoder::new(options), log, &model);
+    let body = sse_body(
+        &state,
+        turn,
+        SseFramer::new(ChatEncoder::new(options)),
+        log,
+        &model,
+    );
     sse_response(body, &model, &left_out)
 }
 
@@ -189,74 +196,44 @@ pub(crate) async fn responses(State(state): State<AppState>, body: Bytes) -> Res
         resp.extensions_mut().insert(RequestInfo { model });
         return resp;
     }
-    let mut encoder = ResponsesEncoder::new(options);
-    let mut head = Vec::new();
-    encoder.start(&mut head);
-    let events = sse_body(&state, turn, encoder, log, &model);
-    let body = futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(events);
+    let body = sse_body(
+        &state,
+        turn,
+        SseFramer::new(ResponsesEncoder::new(options)),
+        log,
+        &model,
+    );
     sse_response(body, &model, &left_out)
 }
 
-/// What the two streaming encoders share: events in, SSE bytes out.
-trait Encoder: Send + 'static {
-    fn event(&mut self, event: &StreamEvent, out: &mut Vec<u8>);
-    fn finish(&mut self, out: &mut Vec<u8>);
-    fn error(&mut self, error: &ApiError, out: &mut Vec<u8>);
-}
-
-impl Encoder for ChatEncoder {
-    fn event(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
-        ChatEncoder::event(self, event, out);
-    }
-    fn finish(&mut self, out: &mut Vec<u8>) {
-        ChatEncoder::finish(self, out);
-    }
-    fn error(&mut self, error: &ApiError, out: &mut Vec<u8>) {
-        ChatEncoder::error(self, error, out);
-    }
-}
-
-impl Encoder for ResponsesEncoder {
-    fn event(&mut self, event: &StreamEvent, out: &mut Vec<u8>) {
-        ResponsesEncoder::event(self, event, out);
-    }
-    fn finish(&mut self, out: &mut Vec<u8>) {
-        ResponsesEncoder::finish(self, out);
-    }
-    fn error(&mut self, error: &ApiError, out: &mut Vec<u8>) {
-        ResponsesEncoder::error(self, error, out);
-    }
-}
-
-/// The turn's events through `encoder`, one body chunk per event; an upstream failure
-/// becomes the protocol's own mid-stream error.
-fn sse_body<E: Encoder>(
+/// The turn's events through the SSE framer, one body chunk per event (events this
+/// protocol shows nothing of send nothing); an upstream failure becomes the protocol's
+/// own mid-stream error.
+fn sse_body<E: StreamEncoder>(
     state: &AppState,
     turn: Turn,
-    mut encoder: E,
+    mut sse: SseFramer<E>,
     mut log: StreamLog,
     model: &str,
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     let upstream = state.upstream.base().to_owned();
     let model = model.to_owned();
-    turn.events.map(move |e| {
-        let mut out = Vec::new();
-        match e {
+    let head = sse.start();
+    let events = turn.events.filter_map(move |e| {
+        let chunk = match e {
             Ok(e) => {
                 log.observe(&e);
-                encoder.event(&e, &mut out);
-                if matches!(e, StreamEvent::Done(_)) {
-                    encoder.finish(&mut out);
-                }
+                sse.event(&e)
             }
             Err(e) => {
                 log.outcome = "upstream_error";
                 let err = GatewayError::from_upstream(e, &upstream, &model).to_api_error();
-                encoder.error(&err, &mut out);
+                sse.error(&err)
             }
-        }
-        Ok(Bytes::from(out))
-    })
+        };
+        std::future::ready((!chunk.is_empty()).then_some(Ok(chunk)))
+    });
+    futures_util::stream::iter((!head.is_empty()).then_some(Ok(head))).chain(events)
 }
 
 /// `GET /v1/models`: the upstream's models, in OpenAI's list shape.

@@ -1,11 +1,12 @@
 //! The gateway over real HTTP on loopback, against the fake Ollama: what each protocol
 //! answers for a scripted completion.
 
-use std::time::Duration;
+mod support;
 
 use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
 use harmony_server::{AppState, ServeConfig};
 use serde_json::{json, Value};
+use support::post;
 
 /// `/api/show`'s answer: the gateway asks once per model for the context length.
 fn show(context: u32) -> Reply {
@@ -53,17 +54,6 @@ async fn gateway(upstream: &FakeOllama) -> String {
 fn tools() -> Value {
     json!([{"type": "function", "function": {"name": "get_weather", "description": "Weather in a city",
         "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}])
-}
-
-async fn post(url: &str, body: Value) -> (u16, String) {
-    let resp = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .timeout(Duration::from_secs(20))
-        .send()
-        .await
-        .unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }
 
 #[tokio::test]

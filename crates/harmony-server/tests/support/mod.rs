@@ -136,3 +136,15 @@ pub fn prompts(upstream: &FakeOllama) -> Vec<String> {
         .filter_map(|r| r.prompt())
         .collect()
 }
+
+/// POSTs `body` as JSON; the status and the body text.
+pub async fn post(url: &str, body: Value) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .expect("the gateway answers");
+    (resp.status().as_u16(), resp.text().await.expect("a body"))
+}
