@@ -129,6 +129,23 @@ pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
+/// Writes a decimal number into `out` (the hot path's frames: `write!` goes through
+/// the formatting machinery, which cost more than the rest of a delta frame).
+#[inline]
+pub(crate) fn push_num(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 /// Streams a Chat Completions answer as SSE: feed every [`StreamEvent`] to
 /// [`event`](Self::event), which appends the frames to the caller's buffer; the
 /// [`StreamEvent::Done`] event writes the finishing chunk, the usage chunk (when asked)
@@ -276,10 +293,9 @@ impl ChatEncoder {
                 self.usage.piece();
                 let index = self.calls.get_or_add(*index);
                 out.extend_from_slice(&self.prefix);
-                let _ = write!(
-                    out,
-                    "{{\"tool_calls\":[{{\"index\":{index},\"function\":{{\"arguments\":"
-                );
+                out.extend_from_slice(b"{\"tool_calls\":[{\"index\":");
+                push_num(out, index as u64);
+                out.extend_from_slice(b",\"function\":{\"arguments\":");
                 json_str(out, delta);
                 out.extend_from_slice(b"}}]}");
                 out.extend_from_slice(CHUNK_END);
@@ -530,5 +546,19 @@ impl ChatCompletionBuilder {
             "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": reason}],
             "usage": self.usage().chat_json(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_num;
+
+    #[test]
+    fn numbers_are_written_as_format_writes_them() {
+        for n in [0, 7, 10, 99, 100, 12_345, u64::MAX] {
+            let mut out = b"x".to_vec();
+            push_num(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+        }
     }
 }

@@ -11,14 +11,12 @@
 //! `response.in_progress`, and `response.completed` (or `response.failed`). Every event
 //! has `type` and a `sequence_number` rising from 0.
 
-use std::io::Write;
-
 use serde_json::{json, Map, Value};
 
 use harmony_chat::ReasoningEffort;
 use harmony_ollama::{Channel, Done, StreamEvent};
 
-use crate::chat_stream::json_str;
+use crate::chat_stream::{json_str, push_num};
 use crate::common::{ResponseFormat, ToolChoice};
 use crate::encrypted::encode_reasoning;
 use crate::error::ApiError;
@@ -307,12 +305,16 @@ impl ResponsesEncoder {
         if !self.stream {
             return;
         }
-        let _ = write!(
-            out,
-            "event: {kind}\ndata: {{\"type\":\"{kind}\",\"sequence_number\":{seq},\"item_id\":"
-        );
+        out.extend_from_slice(b"event: ");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(b"\ndata: {\"type\":\"");
+        out.extend_from_slice(kind.as_bytes());
+        out.extend_from_slice(b"\",\"sequence_number\":");
+        push_num(out, seq);
+        out.extend_from_slice(b",\"item_id\":");
         json_str(out, item_id);
-        let _ = write!(out, ",\"output_index\":{output_index}");
+        out.extend_from_slice(b",\"output_index\":");
+        push_num(out, output_index as u64);
         if content {
             out.extend_from_slice(b",\"content_index\":0");
         }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use harmony_ollama::testing::OllamaNdjson;
-use harmony_ollama::{generate_line_events, ChatMode, Engine, NdjsonDecoder, Partial};
+use harmony_ollama::{generate_line_events, ChatMode, Engine, NdjsonDecoder, Partial, StreamEvent};
 use harmony_openai::{ChatEncoder, ChatOptions, ResponsesEncoder, ResponsesOptions};
 use harmony_server::{Monitor, Protocol, SseFramer, StreamEncoder, TurnInfo};
 use serde_json::{json, Value};
@@ -216,6 +216,14 @@ fn naive(input: &[u8]) -> usize {
     n
 }
 
+/// Frames `events` (each chunk dropped at once, as the server's body is written and
+/// dropped); the allocations that took, and the bytes.
+fn frame_all<E: StreamEncoder>(mut sse: SseFramer<E>, events: &[StreamEvent]) -> (u64, usize) {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let bytes = events.iter().map(|e| sse.event(e).len()).sum();
+    (ALLOCATIONS.load(Ordering::Relaxed) - before, bytes)
+}
+
 /// What the two paths produced is what a client needs (checked once, before timing).
 fn check(input: &[u8], tokens: u64, monitor: &Arc<Monitor>) {
     let (_, out) = translate(input, chat(()), monitor, true);
@@ -253,6 +261,31 @@ fn check(input: &[u8], tokens: u64, monitor: &Arc<Monitor>) {
         assert!(text.contains(&format!("event: {event}\n")), "no {event}");
     }
     assert!(naive(input) > 0);
+    // The framing alone, over the events of one pass: a chunk per event cut from the
+    // reused buffer (the encoders keep the answer's text for their final events, in
+    // buffers that grow, amortised).
+    let mut events = Vec::new();
+    let mut engine = Engine::new(ChatMode::Harmony).with_declared(vec!["get_weather".into()]);
+    let (mut decoder, mut partial, mut queue) =
+        (NdjsonDecoder::new(), Partial::default(), VecDeque::new());
+    for chunk in input.chunks(READ) {
+        let mut lines = decoder.feed(chunk);
+        while let Some(line) = lines.next_generate() {
+            generate_line_events(line.expect("valid line"), &mut partial, &mut queue);
+        }
+    }
+    for event in queue {
+        engine.generate(event.expect("no error line"), &mut |e| events.push(e));
+    }
+    for (name, (allocations, bytes)) in [
+        ("chat", frame_all(chat(()), &events)),
+        ("responses", frame_all(responses(()), &events)),
+    ] {
+        eprintln!(
+            "translate/{name}: SseFramer alone: {allocations} allocations for {} events ({bytes} bytes out)",
+            events.len()
+        );
+    }
     // Allocations per token of one pass of each path (the input is built already).
     for (name, run) in [
         (

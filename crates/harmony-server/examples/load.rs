@@ -202,6 +202,23 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time this process used so far (user + system), in ms; `/proc/self/stat`
+/// counts in clock ticks, 100 per second on Linux.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) end with `)`.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after `)`.
+    (tick(11) + tick(12)) * 10.0
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -298,13 +315,16 @@ async fn main() {
     let c = client.clone();
     let u = up.clone();
     let started = Instant::now();
+    let cpu_before_direct = cpu_ms();
     let direct_seen = all(n, &nobody, move |i, f| direct(c.clone(), u.clone(), i, f)).await;
     let direct_wall = started.elapsed();
+    let direct_cpu = cpu_ms() - cpu_before_direct;
     let c = client.clone();
     let b = base.clone();
     let started = Instant::now();
     let gateway_seen = all(n, &nobody, move |i, f| gateway(c.clone(), b.clone(), i, f)).await;
     let gateway_wall = started.elapsed();
+    let gateway_cpu = cpu_ms() - cpu_before_direct - direct_cpu;
 
     // None lost or mixed: every answer is its own request's, whole.
     let mut added = Vec::new();
@@ -339,6 +359,11 @@ async fn main() {
         "wall time: direct {:.0} ms, gateway {:.0} ms (10 ms per upstream line)",
         direct_wall.as_secs_f64() * 1e3,
         gateway_wall.as_secs_f64() * 1e3
+    );
+    let pieces = (n * pieces_per) as f64;
+    println!(
+        "CPU (the whole process: fake, gateway, clients): direct {direct_cpu:.0} ms, gateway {gateway_cpu:.0} ms; the gateway's share {:.1} us per text piece",
+        (gateway_cpu - direct_cpu) * 1e3 / pieces
     );
     println!(
         "added latency per chunk (gateway - direct, {} pieces): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",

@@ -10,6 +10,8 @@ mod support;
 
 use std::time::Duration;
 
+use harmony_ollama::testing::FakeOllama;
+use harmony_server::UpstreamKind;
 use serde_json::Value;
 use support::{fake, gateway, gateway_with, missing, prompts, python_has, python_json, MODEL};
 
@@ -36,11 +38,60 @@ fn assert_result_in_a_prompt(prompts: &[String], result: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openai_python_chat_completions() {
+    openai_python_chat(UpstreamKind::Ollama).await;
+}
+
+/// Item 7: the same client and checks with the gateway driving an OpenAI-style
+/// `/v1/completions` server (the fake's, special tokens kept) instead of Ollama.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_python_chat_completions_over_an_openai_completions_upstream() {
+    openai_python_chat(UpstreamKind::OpenAiCompletions).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_python_responses() {
+    openai_python_responses_through(UpstreamKind::Ollama).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_python_responses_over_an_openai_completions_upstream() {
+    openai_python_responses_through(UpstreamKind::OpenAiCompletions).await;
+}
+
+/// The gateway in front of the fake, speaking `kind` to it.
+async fn gateway_of_kind(upstream: &FakeOllama, kind: UpstreamKind) -> String {
+    gateway_with(&upstream.url(), |c| c.upstream_kind = kind).await
+}
+
+/// Every completion went to `kind`'s endpoint and none to the other's; the prompts.
+fn completion_prompts(upstream: &FakeOllama, kind: UpstreamKind) -> Vec<String> {
+    let (path, other) = match kind {
+        UpstreamKind::OpenAiCompletions => ("/v1/completions", "/api/generate"),
+        _ => ("/api/generate", "/v1/completions"),
+    };
+    let received = upstream.received();
+    assert!(received.iter().any(|r| r.path == path), "nothing on {path}");
+    assert!(
+        !received.iter().any(|r| r.path == other),
+        "a request on {other}"
+    );
+    if kind == UpstreamKind::OpenAiCompletions {
+        for r in received.iter().filter(|r| r.path == path) {
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            // The special tokens must come back, or there is nothing to parse.
+            assert_eq!(body["skip_special_tokens"], false, "{body}");
+            assert_eq!(body["stream"], true, "{body}");
+        }
+    }
+    upstream.prompts()
+}
+
+async fn openai_python_chat(kind: UpstreamKind) {
     if !python_has("openai").await {
         return missing("the openai Python package", "python3 -m pip install openai");
     }
     let upstream = fake().start().await.unwrap();
-    let base = gateway(&upstream).await;
+    let base = gateway_of_kind(&upstream, kind).await;
     let out = python_json("openai_client.py", &[&base, "chat"]).await;
     assert!(out.get("sdk_error").is_none(), "{out:#}");
 
@@ -118,7 +169,7 @@ async fn openai_python_chat_completions() {
 
     // The tool result went into the prompt as harmony's tool message, and the first
     // turn's reasoning was kept before the call (the drop rule keeps it until a final).
-    let prompts = prompts(&upstream);
+    let prompts = completion_prompts(&upstream, kind);
     assert_result_in_a_prompt(&prompts, RESULT);
     assert!(
         prompts.iter().any(|p| p.contains(
@@ -128,13 +179,12 @@ async fn openai_python_chat_completions() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn openai_python_responses() {
+async fn openai_python_responses_through(kind: UpstreamKind) {
     if !python_has("openai").await {
         return missing("the openai Python package", "python3 -m pip install openai");
     }
     let upstream = fake().start().await.unwrap();
-    let base = gateway(&upstream).await;
+    let base = gateway_of_kind(&upstream, kind).await;
     let out = python_json("openai_client.py", &[&base, "responses"]).await;
     assert!(out.get("sdk_error").is_none(), "{out:#}");
 
@@ -201,7 +251,7 @@ async fn openai_python_responses() {
     // request) has the analysis before the call.
     assert_eq!(out["encrypted"]["has_blob"], true, "{out:#}");
     assert_eq!(out["encrypted"]["output_text"], format!("{QUOTE}{RESULT}"));
-    let prompts = prompts(&upstream);
+    let prompts = completion_prompts(&upstream, kind);
     let last = prompts.last().unwrap();
     assert!(
         last.contains("<|start|>assistant<|channel|>analysis<|message|>I need to call get_weather to answer.<|end|>"),
