@@ -15,7 +15,8 @@
 //!
 //! `cargo run --release -p harmony-server --example load [-- N]`
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,31 @@ use tokio::sync::Notify;
 mod support;
 
 use support::MODEL;
+
+/// Tracks the live heap bytes, for the heap held per open stream (VmRSS also counts
+/// what the allocator keeps after a free).
+struct Tracking;
+
+static LIVE: AtomicI64 = AtomicI64::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
+unsafe impl GlobalAlloc for Tracking {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as i64, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as i64, Ordering::Relaxed);
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE.fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Tracking = Tracking;
 
 /// The user message of request `i`; the scripted model answers `You said: <it>`.
 fn message(i: usize) -> String {
@@ -243,24 +269,27 @@ where
     out
 }
 
-/// Memory per open stream: VmRSS with `n` streams open (each has its first piece)
-/// minus VmRSS before, per stream, in bytes.
-async fn memory<F, Fut>(n: usize, run: F) -> f64
+/// Memory per open stream, in bytes: VmRSS and live heap with `n` streams open (each
+/// has its first piece) minus before, per stream.
+async fn memory<F, Fut>(n: usize, run: F) -> (f64, f64)
 where
     F: Fn(usize, FirstPiece) -> Fut,
     Fut: std::future::Future<Output = Seen> + Send + 'static,
 {
     let first = FirstPiece::new();
-    let before = rss_kib();
+    let (rss, heap) = (rss_kib(), LIVE.load(Ordering::Relaxed));
     let tasks: Vec<_> = (0..n)
         .map(|i| tokio::spawn(run(i, first.clone())))
         .collect();
     first.wait(n).await;
-    let open = rss_kib();
+    let (rss_open, heap_open) = (rss_kib(), LIVE.load(Ordering::Relaxed));
     for t in tasks {
         t.await.expect("request task");
     }
-    (open.saturating_sub(before) * 1024) as f64 / n as f64
+    (
+        (rss_open.saturating_sub(rss) * 1024) as f64 / n as f64,
+        (heap_open - heap) as f64 / n as f64,
+    )
 }
 
 /// A keep-alive fake Ollama with the scripted model, `delay` between its lines.
@@ -382,10 +411,15 @@ async fn main() {
         percentile(&steady, 0.5),
         percentile(&steady, 0.99)
     );
-    println!(
-        "memory per open stream (VmRSS delta / {n}): through the gateway {:.1} KiB, direct {:.1} KiB, the gateway's share {:.1} KiB",
-        mem_gateway / 1024.0,
-        mem_direct / 1024.0,
-        (mem_gateway - mem_direct) / 1024.0
-    );
+    for (what, g, d) in [
+        ("VmRSS", mem_gateway.0, mem_direct.0),
+        ("live heap", mem_gateway.1, mem_direct.1),
+    ] {
+        println!(
+            "memory per open stream ({what} delta / {n}): through the gateway {:.1} KiB, direct {:.1} KiB, the gateway's share {:.1} KiB",
+            g / 1024.0,
+            d / 1024.0,
+            (g - d) / 1024.0
+        );
+    }
 }
