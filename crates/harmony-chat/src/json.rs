@@ -6,7 +6,7 @@ use crate::convert::{from_chat, ChatMessage, ChatOptions, ChatTool};
 use crate::error::RenderError;
 use crate::model::{Conversation, Message, ReasoningEffort, Role};
 use crate::render::{Renderer, TextOptions};
-use crate::safety::Diagnostic;
+use crate::safety::MarkerDiagnostic;
 
 /// What the input JSON is.
 ///
@@ -108,7 +108,7 @@ pub struct JsonRender {
     /// Exactly what the CLI prints on stdout.
     pub output: String,
     /// What the text renderer neutralised (the CLI prints these on stderr).
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Vec<MarkerDiagnostic>,
 }
 
 /// Renders a conversation given as JSON; the result is exactly what `harmony render`

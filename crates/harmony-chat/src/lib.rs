@@ -64,7 +64,7 @@ pub use model::{
 pub use names::{is_valid_content_type, is_valid_name};
 pub use render::{RenderConfig, RenderOptions, Renderer, TextOptions, TextRender};
 pub use safety::{
-    neutralise_chat, neutralise_markers, restore_markers, ChatNeutralised, Diagnostic,
+    neutralise_chat, neutralise_markers, restore_markers, ChatNeutralised, MarkerDiagnostic,
     ToolNeutralised, MARKER_BREAK,
 };
 pub use tokenizer::{Rank, SpecialToken};

@@ -53,6 +53,40 @@ impl Role {
     }
 }
 
+// The parser's role (harmony-stream, no serde) and this one (serde, the conversation
+// model) name the same five roles; the conversions are total both ways.
+
+/// ```
+/// assert_eq!(harmony_chat::Role::from(harmony_stream::Role::Tool), harmony_chat::Role::Tool);
+/// ```
+impl From<harmony_stream::Role> for Role {
+    fn from(role: harmony_stream::Role) -> Role {
+        match role {
+            harmony_stream::Role::System => Role::System,
+            harmony_stream::Role::Developer => Role::Developer,
+            harmony_stream::Role::User => Role::User,
+            harmony_stream::Role::Assistant => Role::Assistant,
+            harmony_stream::Role::Tool => Role::Tool,
+        }
+    }
+}
+
+/// ```
+/// let parsed: harmony_stream::Role = harmony_chat::Role::Developer.into();
+/// assert_eq!(parsed, harmony_stream::Role::Developer);
+/// ```
+impl From<Role> for harmony_stream::Role {
+    fn from(role: Role) -> harmony_stream::Role {
+        match role {
+            Role::System => harmony_stream::Role::System,
+            Role::Developer => harmony_stream::Role::Developer,
+            Role::User => harmony_stream::Role::User,
+            Role::Assistant => harmony_stream::Role::Assistant,
+            Role::Tool => harmony_stream::Role::Tool,
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -9,7 +9,7 @@
 use crate::error::RenderError;
 use crate::model::{Content, DeveloperContent, Message, Role, SystemContent, ToolNamespaceConfig};
 use crate::names::{check_content_type, check_name, key_path};
-use crate::safety::{count_marker_sites, neutralise_markers, Diagnostic};
+use crate::safety::{count_marker_sites, neutralise_markers, MarkerDiagnostic};
 use crate::schema::tools_section;
 use crate::tokenizer::{Rank, SpecialToken, Vocab};
 
@@ -91,7 +91,7 @@ pub struct TextRender {
     /// The prompt text, markers written as `<|start|>` etc.
     pub text: String,
     /// One entry per message whose text had marker text neutralised.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Vec<MarkerDiagnostic>,
 }
 
 /// Where the walk writes to.
@@ -128,7 +128,7 @@ struct TextSink {
     run_start: usize,
     neutralise: bool,
     message: Option<(usize, Role)>,
-    diagnostics: Vec<Diagnostic>,
+    diagnostics: Vec<MarkerDiagnostic>,
 }
 
 impl TextSink {
@@ -153,7 +153,7 @@ impl TextSink {
                 if let Some((index, role)) = self.message {
                     match self.diagnostics.last_mut() {
                         Some(d) if d.message_index == index => d.neutralised += count,
-                        _ => self.diagnostics.push(Diagnostic {
+                        _ => self.diagnostics.push(MarkerDiagnostic {
                             message_index: index,
                             role,
                             neutralised: count,

@@ -118,7 +118,7 @@ pub(crate) fn count_marker_sites(s: &str) -> usize {
 /// assert!(out.diagnostics[0].to_string().contains("neutralised"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
+pub struct MarkerDiagnostic {
     /// Index of the message (in the conversation given) whose text was changed.
     pub message_index: usize,
     /// Its role.
@@ -127,7 +127,7 @@ pub struct Diagnostic {
     pub neutralised: usize,
 }
 
-impl fmt::Display for Diagnostic {
+impl fmt::Display for MarkerDiagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -187,7 +187,7 @@ pub struct ChatNeutralised {
     /// One entry per chat message that had marker text neutralised: its index in the
     /// messages given, its role, and the count over all its fields. It is the diagnostic
     /// the text renderer gives in harmony mode, and prints the same note.
-    pub messages: Vec<Diagnostic>,
+    pub messages: Vec<MarkerDiagnostic>,
     /// One entry per declared tool that had marker text neutralised.
     pub tools: Vec<ToolNeutralised>,
 }
@@ -259,7 +259,7 @@ fn harmony_role(role: ChatRole) -> Role {
 /// `name`, `tool_call_id`, and its tool calls' `id`, `type`, function name and
 /// arguments; a tool's `type`, name, description and every string of its parameters,
 /// object keys included. Arguments that were JSON stay JSON (U+2060 is inserted inside
-/// strings). The result says what was changed, per message with the same [`Diagnostic`]
+/// strings). The result says what was changed, per message with the same [`MarkerDiagnostic`]
 /// harmony mode reports, and per tool. Apply it once: a second pass inserts more joiners
 /// (the transformation is a bijection, not idempotent).
 ///
@@ -303,7 +303,7 @@ pub fn neutralise_chat(messages: &mut [ChatMessage], tools: &mut [ChatTool]) -> 
                 + neutralise_in_place(arguments);
         }
         if count > 0 {
-            out.messages.push(Diagnostic {
+            out.messages.push(MarkerDiagnostic {
                 message_index: index,
                 role: harmony_role(*role),
                 neutralised: count,

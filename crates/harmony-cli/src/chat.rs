@@ -5,7 +5,7 @@ use harmony_chat::{
     from_chat, ChatMessage, ChatOptions, ChatRole, Renderer, Role, SystemContent, TextOptions,
 };
 use harmony_ollama::{
-    ChatMode, ChatRequest, ChatRequestMessage, Error, GenerateRequest, OllamaClient,
+    ChatMode, ChatRequestMessage, Error, GenerateRequest, OllamaChatRequest, OllamaClient,
     ReasoningEffort,
 };
 
@@ -113,7 +113,7 @@ async fn standard_turn<W: std::io::Write>(
     args: &ChatArgs,
     view: &mut View<W>,
 ) -> Result<StreamEnd, String> {
-    let request = ChatRequest::new(
+    let request = OllamaChatRequest::new(
         args.model.clone(),
         vec![ChatRequestMessage::user(args.prompt.clone())],
     );

@@ -89,8 +89,8 @@ enum Command {
         #[arg(long)]
         upstream: Option<String>,
         /// What the upstream speaks.
-        #[arg(long, value_enum, default_value_t = UpstreamKind::Ollama)]
-        upstream_kind: UpstreamKind,
+        #[arg(long, value_enum, default_value_t = UpstreamKindArg::Ollama)]
+        upstream_kind: UpstreamKindArg,
         /// Require `Authorization: Bearer KEY` (default: HARMONY_API_KEY).
         #[arg(long)]
         api_key: Option<String>,
@@ -154,7 +154,7 @@ pub enum Effort {
 
 /// Upstream protocols of `harmony serve`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum UpstreamKind {
+pub enum UpstreamKindArg {
     /// Ollama: raw `/api/generate`.
     Ollama,
     /// An OpenAI-style `/v1/completions` server (vLLM, SGLang, llama.cpp).
@@ -278,8 +278,10 @@ fn main() -> ExitCode {
             listen: Some(listen),
             upstream,
             upstream_kind: match upstream_kind {
-                UpstreamKind::Ollama => harmony_server::UpstreamKind::Ollama,
-                UpstreamKind::OpenaiCompletions => harmony_server::UpstreamKind::OpenAiCompletions,
+                UpstreamKindArg::Ollama => harmony_server::UpstreamKind::Ollama,
+                UpstreamKindArg::OpenaiCompletions => {
+                    harmony_server::UpstreamKind::OpenAiCompletions
+                }
             },
             api_key,
             no_auth,

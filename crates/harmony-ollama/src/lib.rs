@@ -13,7 +13,7 @@
 //! 1. **Transport** (sans-IO but for the byte streams): [`NdjsonDecoder`] for Ollama's
 //!    streaming NDJSON, fed byte chunks split anywhere, yielding typed
 //!    [`GenerateLine`]s and [`ChatLine`]s whose strings borrow from the input when
-//!    they contain no JSON escape; the requests ([`GenerateRequest`], [`ChatRequest`],
+//!    they contain no JSON escape; the requests ([`GenerateRequest`], [`OllamaChatRequest`],
 //!    [`Options`]); [`Config`] from `OLLAMA_HOST`, `HARMONY_MODE` /
 //!    `ENABLE_HARMONY_FORMAT`, `HARMONY_CHANNELS`, `HARMONY_REASONING_EFFORT`; the
 //!    typed [`Error`]s, which keep the text already received; and the body streams
@@ -72,21 +72,23 @@ pub use modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, S
 pub use modes::prompt::harmony_prompt;
 pub use modes::response::{ChannelTiming, HarmonyResponse, ResponseMetadata};
 // Layer 1: the transport.
-pub use transport::config::{
-    normalize_host, Channel, Channels, ChatMode, Config, ReasoningEffort, DEFAULT_HOST,
-};
+pub use transport::config::{normalize_host, Channels, ChatMode, Config, DEFAULT_HOST};
+// The workspace's one `Channel` (harmony-stream's) and one `ReasoningEffort`
+// (harmony-chat's), so values pass between the crates unconverted.
+pub use harmony_chat::ReasoningEffort;
+pub use harmony_stream::Channel;
 pub use transport::error::{
     parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase,
 };
 pub use transport::fragment::Fragment;
 pub use transport::line::{
-    ChatLine, ChatMessage, GenerateLine, Metrics, ToolCall, ToolCallFunction,
+    ChatLine, GenerateLine, OllamaMetrics, WireChatMessage, WireToolCall, WireToolCallFunction,
 };
 pub use transport::ndjson::{Lines, NdjsonDecoder, RawLine, DEFAULT_MAX_LINE_LEN};
 pub use transport::options::{KeepAlive, Options, MAX_NUM_CTX};
-pub use transport::request::{ChatRequest, ChatRequestMessage, GenerateRequest};
+pub use transport::request::{ChatRequestMessage, GenerateRequest, OllamaChatRequest};
 pub use transport::stream::{
-    chat_line_events, generate_line_events, ChatEvent, ChatStream, ChatToolCall, Done, DoneReason,
-    GenerateEvent, GenerateStream,
+    chat_line_events, generate_line_events, ChatEvent, ChatStream, Done, DoneReason, GenerateEvent,
+    GenerateStream, OllamaToolCall,
 };
 pub use transport::text::Text;

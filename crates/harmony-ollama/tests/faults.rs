@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use harmony_ollama::testing::{Chunking, FakeOllama, OllamaNdjson, Reply};
 use harmony_ollama::{
-    ChatEvent, ChatRequest, ChatRequestMessage, DecodeError, DoneReason, Error, GenerateEvent,
-    GenerateRequest, KeepAlive, NdjsonDecoder, OllamaClient, TimeoutPhase,
+    ChatEvent, ChatRequestMessage, DecodeError, DoneReason, Error, GenerateEvent, GenerateRequest,
+    KeepAlive, NdjsonDecoder, OllamaChatRequest, OllamaClient, TimeoutPhase,
 };
 
 const MODEL: &str = "gpt-oss:20b";
@@ -419,7 +419,7 @@ async fn server_closing_an_idle_pooled_connection_is_not_an_error() {
 async fn chat_stream_reports_load_and_model_not_found_from_the_simulator() {
     let server = FakeOllama::builder().start().await.unwrap();
     let client = client(&server);
-    let mut stream = bounded(client.chat_stream(&ChatRequest::new(MODEL, vec![])))
+    let mut stream = bounded(client.chat_stream(&OllamaChatRequest::new(MODEL, vec![])))
         .await
         .unwrap();
     let mut reasons = Vec::new();
@@ -429,7 +429,7 @@ async fn chat_stream_reports_load_and_model_not_found_from_the_simulator() {
         }
     }
     assert_eq!(reasons, [DoneReason::Load]);
-    let err = bounded(client.chat_stream(&ChatRequest::new(
+    let err = bounded(client.chat_stream(&OllamaChatRequest::new(
         "llama9",
         vec![ChatRequestMessage::user("Hi")],
     )))

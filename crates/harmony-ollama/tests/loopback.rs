@@ -7,8 +7,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use harmony_ollama::testing::{Chunking, Ended, FakeOllama, OllamaNdjson, Reply};
 use harmony_ollama::{
-    ChatEvent, ChatRequest, ChatRequestMessage, Config, Error, GenerateEvent, GenerateRequest,
-    KeepAlive, OllamaClient, Options, ReasoningEffort, TimeoutPhase,
+    ChatEvent, ChatRequestMessage, Config, Error, GenerateEvent, GenerateRequest, KeepAlive,
+    OllamaChatRequest, OllamaClient, Options, ReasoningEffort, TimeoutPhase,
 };
 use serde_json::{json, Value};
 
@@ -209,7 +209,7 @@ async fn mid_stream_tool_call_parse_error_is_typed_with_the_raw_text() {
         .unwrap();
     let client = client(&server);
     let mut stream = client
-        .chat_stream(&ChatRequest::new(
+        .chat_stream(&OllamaChatRequest::new(
             MODEL,
             vec![ChatRequestMessage::user("Weather?")],
         ))
@@ -267,7 +267,7 @@ async fn http_500_tool_call_parse_error_keeps_the_raw_arguments() {
     )])
     .await
     .unwrap();
-    let req = ChatRequest::new(MODEL, vec![ChatRequestMessage::user("Weather?")]);
+    let req = OllamaChatRequest::new(MODEL, vec![ChatRequestMessage::user("Weather?")]);
     match client(&server).chat_stream(&req).await.unwrap_err() {
         Error::ToolCallParse {
             raw: got,
@@ -520,7 +520,7 @@ async fn chat_stream_maps_thinking_content_tool_calls_and_done() {
     let tools = vec![
         json!({"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"location": {"type": "string"}}}}}),
     ];
-    let req = ChatRequest::new(
+    let req = OllamaChatRequest::new(
         MODEL,
         vec![
             ChatRequestMessage::system("Be brief."),
@@ -615,7 +615,7 @@ async fn misnamed_tool_call_error_key_is_typed_mid_stream_and_as_http_500() {
     ])
     .await
     .unwrap();
-    let req = ChatRequest::new(MODEL, vec![ChatRequestMessage::user("Weather?")]);
+    let req = OllamaChatRequest::new(MODEL, vec![ChatRequestMessage::user("Weather?")]);
     let mut stream = client(&server).chat_stream(&req).await.unwrap();
     assert!(matches!(
         stream.next().await,

@@ -48,14 +48,14 @@ impl ReasoningField {
 /// Settings of a Chat Completions answer.
 ///
 /// ```
-/// use harmony_openai::ChatOptions;
-/// let o = ChatOptions::new("gpt-oss:20b");
+/// use harmony_openai::ChatEncoderOptions;
+/// let o = ChatEncoderOptions::new("gpt-oss:20b");
 /// assert!(o.id.starts_with("chatcmpl-"));
 /// assert!(!o.include_usage);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ChatOptions {
+pub struct ChatEncoderOptions {
     /// `id`, the same on every chunk.
     pub id: String,
     /// `model`.
@@ -70,15 +70,15 @@ pub struct ChatOptions {
     pub prompt_tokens: u64,
 }
 
-impl ChatOptions {
+impl ChatEncoderOptions {
     /// Options with a fresh `chatcmpl-` id and the current time.
     ///
     /// ```
-    /// let o = harmony_openai::ChatOptions::new("m");
+    /// let o = harmony_openai::ChatEncoderOptions::new("m");
     /// assert_eq!(o.model, "m");
     /// ```
     pub fn new(model: &str) -> Self {
-        ChatOptions {
+        ChatEncoderOptions {
             id: IdGen::random().next("chatcmpl-"),
             model: model.to_owned(),
             created: unix_now(),
@@ -157,9 +157,9 @@ pub(crate) fn push_num(out: &mut Vec<u8>, mut n: u64) {
 ///
 /// ```
 /// use harmony_ollama::{Channel, StreamEvent};
-/// use harmony_openai::{ChatEncoder, ChatOptions};
+/// use harmony_openai::{ChatEncoder, ChatEncoderOptions};
 ///
-/// let mut enc = ChatEncoder::new(ChatOptions::new("gpt-oss:20b"));
+/// let mut enc = ChatEncoder::new(ChatEncoderOptions::new("gpt-oss:20b"));
 /// let mut out = Vec::new();
 /// enc.event(&StreamEvent::Delta { channel: Some(Channel::Final), text: "Hi".into() }, &mut out);
 /// enc.event(&StreamEvent::Done(Default::default()), &mut out);
@@ -172,7 +172,7 @@ pub(crate) fn push_num(out: &mut Vec<u8>, mut n: u64) {
 /// ```
 #[derive(Debug)]
 pub struct ChatEncoder {
-    options: ChatOptions,
+    options: ChatEncoderOptions,
     /// `data: {"id":…,"choices":[{"index":0,"delta":`
     prefix: Vec<u8>,
     started: bool,
@@ -187,10 +187,10 @@ impl ChatEncoder {
     /// An encoder for one answer.
     ///
     /// ```
-    /// let enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatOptions::new("m"));
+    /// let enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// assert!(!enc.is_finished());
     /// ```
-    pub fn new(options: ChatOptions) -> Self {
+    pub fn new(options: ChatEncoderOptions) -> Self {
         let mut prefix = Vec::with_capacity(128 + options.id.len() + options.model.len());
         prefix.extend_from_slice(b"data: {\"id\":");
         json_str(&mut prefix, &options.id);
@@ -212,7 +212,7 @@ impl ChatEncoder {
     /// Whether the stream is over (after `Done` or an error): later events write nothing.
     ///
     /// ```
-    /// let mut enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatOptions::new("m"));
+    /// let mut enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// enc.error(&harmony_openai::ApiError::timeout("idle"), &mut Vec::new());
     /// assert!(enc.is_finished());
     /// ```
@@ -233,9 +233,9 @@ impl ChatEncoder {
     ///
     /// ```
     /// use harmony_ollama::{Channel, StreamEvent};
-    /// use harmony_openai::{ChatEncoder, ChatOptions, ReasoningField};
+    /// use harmony_openai::{ChatEncoder, ChatEncoderOptions, ReasoningField};
     ///
-    /// let mut opts = ChatOptions::new("m");
+    /// let mut opts = ChatEncoderOptions::new("m");
     /// opts.reasoning_field = ReasoningField::ReasoningContent;
     /// let mut enc = ChatEncoder::new(opts);
     /// let mut out = Vec::new();
@@ -309,7 +309,7 @@ impl ChatEncoder {
     /// `Done` with no token counts.
     ///
     /// ```
-    /// let mut enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatOptions::new("m"));
+    /// let mut enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// let mut out = Vec::new();
     /// enc.finish(&mut out);
     /// assert!(out.ends_with(b"data: [DONE]\n\n"));
@@ -351,8 +351,8 @@ impl ChatEncoder {
     /// over (no `[DONE]`, as OpenAI ends a failed stream).
     ///
     /// ```
-    /// use harmony_openai::{ApiError, ChatEncoder, ChatOptions};
-    /// let mut enc = ChatEncoder::new(ChatOptions::new("m"));
+    /// use harmony_openai::{ApiError, ChatEncoder, ChatEncoderOptions};
+    /// let mut enc = ChatEncoder::new(ChatEncoderOptions::new("m"));
     /// let mut out = Vec::new();
     /// enc.error(&ApiError::upstream_error("boom"), &mut out);
     /// let text = String::from_utf8(out).unwrap();
@@ -372,7 +372,7 @@ impl ChatEncoder {
     /// The usage so far (final after `Done`).
     ///
     /// ```
-    /// let enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatOptions::new("m"));
+    /// let enc = harmony_openai::ChatEncoder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// assert_eq!(enc.usage().completion_tokens, 0);
     /// ```
     pub fn usage(&self) -> Usage {
@@ -396,9 +396,9 @@ struct BuiltCall {
 ///
 /// ```
 /// use harmony_ollama::{Channel, StreamEvent};
-/// use harmony_openai::{ChatCompletionBuilder, ChatOptions};
+/// use harmony_openai::{ChatCompletionBuilder, ChatEncoderOptions};
 ///
-/// let mut b = ChatCompletionBuilder::new(ChatOptions::new("gpt-oss:20b"));
+/// let mut b = ChatCompletionBuilder::new(ChatEncoderOptions::new("gpt-oss:20b"));
 /// b.event(&StreamEvent::Delta { channel: Some(Channel::Analysis), text: "Easy.".into() });
 /// b.event(&StreamEvent::Delta { channel: Some(Channel::Final), text: "4".into() });
 /// b.event(&StreamEvent::Done(Default::default()));
@@ -410,7 +410,7 @@ struct BuiltCall {
 /// ```
 #[derive(Debug)]
 pub struct ChatCompletionBuilder {
-    options: ChatOptions,
+    options: ChatEncoderOptions,
     content: Option<String>,
     reasoning: Option<String>,
     calls: Vec<BuiltCall>,
@@ -423,10 +423,10 @@ impl ChatCompletionBuilder {
     /// A builder for one answer.
     ///
     /// ```
-    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatOptions::new("m"));
+    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// assert!(b.failure().is_none());
     /// ```
-    pub fn new(options: ChatOptions) -> Self {
+    pub fn new(options: ChatEncoderOptions) -> Self {
         ChatCompletionBuilder {
             usage: UsageCounter::new(options.prompt_tokens),
             options,
@@ -442,7 +442,7 @@ impl ChatCompletionBuilder {
     ///
     /// ```
     /// use harmony_ollama::StreamEvent;
-    /// let mut b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatOptions::new("m"));
+    /// let mut b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// b.event(&StreamEvent::Delta { channel: None, text: "x".into() });
     /// assert_eq!(b.finish()["choices"][0]["message"]["content"], "x");
     /// ```
@@ -482,7 +482,7 @@ impl ChatCompletionBuilder {
     /// Records an upstream failure (the answer keeps what was generated).
     ///
     /// ```
-    /// let mut b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatOptions::new("m"));
+    /// let mut b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// b.error(harmony_openai::ApiError::upstream_error("gone"));
     /// assert_eq!(b.finish()["choices"][0]["finish_reason"], "length");
     /// ```
@@ -493,7 +493,7 @@ impl ChatCompletionBuilder {
     /// The failure recorded, if any.
     ///
     /// ```
-    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatOptions::new("m"));
+    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// assert!(b.failure().is_none());
     /// ```
     pub fn failure(&self) -> Option<&ApiError> {
@@ -503,7 +503,7 @@ impl ChatCompletionBuilder {
     /// The usage (the `Done` event's count when there was one).
     ///
     /// ```
-    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatOptions::new("m"));
+    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// assert_eq!(b.usage().prompt_tokens, 0);
     /// ```
     pub fn usage(&self) -> Usage {
@@ -513,7 +513,7 @@ impl ChatCompletionBuilder {
     /// The `chat.completion` object.
     ///
     /// ```
-    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatOptions::new("m"));
+    /// let b = harmony_openai::ChatCompletionBuilder::new(harmony_openai::ChatEncoderOptions::new("m"));
     /// assert!(b.finish()["choices"][0]["message"]["content"].is_null());
     /// ```
     pub fn finish(&self) -> Value {

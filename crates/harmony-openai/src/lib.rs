@@ -47,7 +47,7 @@ mod turn;
 mod usage;
 
 pub use chat_request::ChatRequest;
-pub use chat_stream::{ChatCompletionBuilder, ChatEncoder, ChatOptions, ReasoningField};
+pub use chat_stream::{ChatCompletionBuilder, ChatEncoder, ChatEncoderOptions, ReasoningField};
 pub use common::{parse_effort, ResponseFormat, ToolChoice};
 pub use convert::{ConvertOptions, Prefill, Prepared, Sampling, REASONING_STOP};
 pub use encrypted::{decode_reasoning, encode_reasoning, EncryptedContentError};

@@ -3,7 +3,7 @@
 
 use harmony_ollama::{Channel, Done, StreamEvent};
 use harmony_openai::{
-    decode_reasoning, ApiError, ChatCompletionBuilder, ChatEncoder, ChatOptions, IdGen,
+    decode_reasoning, ApiError, ChatCompletionBuilder, ChatEncoder, ChatEncoderOptions, IdGen,
     ReasoningField, ResponseBuilder, ResponsesEncoder, ResponsesOptions, ResponsesRequest,
 };
 use harmony_stream::{Header, Role, Stop};
@@ -69,8 +69,8 @@ fn done(reason: &str, eval_count: Option<u64>) -> StreamEvent {
     StreamEvent::Done(d)
 }
 
-fn chat_options() -> ChatOptions {
-    let mut o = ChatOptions::new("gpt-oss:20b");
+fn chat_options() -> ChatEncoderOptions {
+    let mut o = ChatEncoderOptions::new("gpt-oss:20b");
     o.id = "chatcmpl-test".into();
     o.created = 1_700_000_000;
     o
@@ -144,7 +144,7 @@ fn response_events(bytes: &[u8]) -> Vec<(String, Value)> {
     events
 }
 
-fn run_chat(options: ChatOptions, events: &[StreamEvent]) -> Vec<u8> {
+fn run_chat(options: ChatEncoderOptions, events: &[StreamEvent]) -> Vec<u8> {
     let mut enc = ChatEncoder::new(options);
     let mut out = Vec::new();
     for e in events {

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use harmony_ollama::{Channel, StreamEvent};
-use harmony_openai::{ChatEncoder, ChatOptions, ResponsesEncoder, ResponsesOptions};
+use harmony_openai::{ChatEncoder, ChatEncoderOptions, ResponsesEncoder, ResponsesOptions};
 
 /// Token-sized deltas, as Ollama streams them: reasoning, then the answer.
 fn events(n: usize) -> Vec<StreamEvent> {
@@ -34,7 +34,7 @@ fn encoder_tokens_per_second() {
     let mut out = Vec::with_capacity(1 << 20);
     for round in 0..3 {
         let t = Instant::now();
-        let mut enc = ChatEncoder::new(ChatOptions::new("gpt-oss:20b"));
+        let mut enc = ChatEncoder::new(ChatEncoderOptions::new("gpt-oss:20b"));
         for e in &evs {
             enc.event(e, &mut out);
             out.clear();

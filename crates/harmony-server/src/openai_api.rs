@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use harmony_ollama::StreamEvent;
 use harmony_openai::{
-    ApiError, ChatCompletionBuilder, ChatEncoder, ChatOptions, ChatRequest, ConvertOptions,
+    ApiError, ChatCompletionBuilder, ChatEncoder, ChatEncoderOptions, ChatRequest, ConvertOptions,
     Prepared, ResponseBuilder, ResponsesEncoder, ResponsesOptions, ResponsesRequest,
 };
 
@@ -108,7 +108,7 @@ pub(crate) async fn chat(State(state): State<AppState>, body: Bytes) -> Response
         Ok(t) => t,
         Err(e) => return api_error(&gateway_error(&e)),
     };
-    let mut options = ChatOptions::new(&model);
+    let mut options = ChatEncoderOptions::new(&model);
     options.reasoning_field = state.config.reasoning_field;
     options.include_usage = req.include_usage;
     options.prompt_tokens = u64::from(turn.prompt_tokens);

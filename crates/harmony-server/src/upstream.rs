@@ -58,7 +58,7 @@ pub struct CompletionRequest {
 }
 
 /// The events of one upstream completion.
-pub type EventStream = Pin<Box<dyn Stream<Item = Result<GenerateEvent, OllamaError>> + Send>>;
+pub type UpstreamEvents = Pin<Box<dyn Stream<Item = Result<GenerateEvent, OllamaError>> + Send>>;
 
 /// A configured upstream.
 #[derive(Debug, Clone)]
@@ -128,7 +128,7 @@ impl Upstream {
     /// # Errors
     /// The upstream is unreachable (502), does not know the model (404), or answered
     /// with an error status.
-    pub async fn complete(&self, req: &CompletionRequest) -> Result<EventStream, GatewayError> {
+    pub async fn complete(&self, req: &CompletionRequest) -> Result<UpstreamEvents, GatewayError> {
         match self.kind {
             UpstreamKind::Ollama => {
                 let request = GenerateRequest::new(req.model.clone(), req.prompt.clone())
@@ -144,7 +144,10 @@ impl Upstream {
         }
     }
 
-    async fn complete_openai(&self, req: &CompletionRequest) -> Result<EventStream, GatewayError> {
+    async fn complete_openai(
+        &self,
+        req: &CompletionRequest,
+    ) -> Result<UpstreamEvents, GatewayError> {
         let mut body = serde_json::json!({
             "model": req.model,
             "prompt": req.prompt,

@@ -9,7 +9,8 @@
 //!   with the arguments parsed, or an [`ArgsError`] that says why not.
 //! - [`tool_calls`] and [`Summary`] work on a whole [`Completion`](harmony_stream::Completion).
 //! - [`FunctionNameMap`] turns user tool names into identifiers the model can call, and back.
-//! - [`OpenAiStream`] turns a completion into OpenAI Chat Completions streaming chunks.
+//! - OpenAI Chat Completions chunks are harmony-openai's `ChatEncoder` (over
+//!   harmony-ollama's `StreamEvent`s, in both modes).
 //!
 //! ```
 //! use harmony_stream::{Collector, TextParser};
@@ -33,7 +34,6 @@ mod args;
 mod call;
 mod extractor;
 mod names;
-mod openai;
 mod summary;
 
 pub use args::{parse_arguments, repair_arguments, ArgsError, ArgsRepair, ToolOptions};
@@ -42,8 +42,4 @@ pub use extractor::{
     ToolCallEnd, ToolCallStart, ToolDiagnostic, ToolDiagnosticKind, ToolEvent, ToolExtractor,
 };
 pub use names::{sanitize, FunctionNameMap};
-pub use openai::{
-    ChatCompletionChunk, ChunkChoice, ChunkDelta, FinishReason, FunctionDelta, OpenAiStream,
-    ToolCallDelta,
-};
 pub use summary::{Summary, SummaryDiagnostic, SummaryMessage};

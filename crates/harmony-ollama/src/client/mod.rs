@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use harmony_chat::ReasoningEffort;
 use serde::Serialize;
 
 mod mode_stream;
@@ -14,10 +15,10 @@ mod tool_loop;
 pub use mode_stream::ModeStream;
 pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};
 
-use crate::transport::config::{normalize_host, Channels, ChatMode, Config, ReasoningEffort};
+use crate::transport::config::{normalize_host, Channels, ChatMode, Config};
 use crate::transport::error::{parse_tool_call_error, ConfigError, Error, Partial, TimeoutPhase};
 use crate::transport::options::{KeepAlive, Options};
-use crate::transport::request::{ChatRequest, ChatWire, GenerateRequest, GenerateWire};
+use crate::transport::request::{ChatWire, GenerateRequest, GenerateWire, OllamaChatRequest};
 use crate::transport::stream::{BodyTimeouts, ChatStream, GenerateStream};
 
 /// Error bodies are short JSON; anything longer is cut (and still reported).
@@ -354,12 +355,12 @@ impl OllamaClient {
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), harmony_ollama::Error> {
-    /// use harmony_ollama::{ChatRequest, ChatRequestMessage};
+    /// use harmony_ollama::{OllamaChatRequest, ChatRequestMessage};
     /// let client = harmony_ollama::OllamaClient::from_env()?;
-    /// let stream = client.chat_stream(&ChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Hi")])).await?;
+    /// let stream = client.chat_stream(&OllamaChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Hi")])).await?;
     /// # drop(stream); Ok(()) }
     /// ```
-    pub async fn chat_stream(&self, req: &ChatRequest) -> Result<ChatStream, Error> {
+    pub async fn chat_stream(&self, req: &OllamaChatRequest) -> Result<ChatStream, Error> {
         let options = req.options.as_ref().unwrap_or(&self.options);
         options.validate()?;
         let body = ChatWire {

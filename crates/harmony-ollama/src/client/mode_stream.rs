@@ -20,7 +20,7 @@ use crate::modes::prompt;
 use crate::modes::response::{HarmonyResponse, ResponseBuilder};
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
-use crate::transport::request::{ChatRequest, GenerateRequest};
+use crate::transport::request::{GenerateRequest, OllamaChatRequest};
 use crate::transport::stream::{ChatEvent, ChatStream, GenerateEvent, GenerateStream};
 
 type Queue = VecDeque<Result<StreamEvent, Error>>;
@@ -287,7 +287,7 @@ impl OllamaClient {
                 };
                 notes.extend(changed.messages.iter().map(|d| note(d.to_string())));
                 notes.extend(changed.tools.iter().map(|t| note(t.to_string())));
-                let req = ChatRequest::new(
+                let req = OllamaChatRequest::new(
                     model,
                     messages.iter().map(prompt::to_ollama_message).collect(),
                 )

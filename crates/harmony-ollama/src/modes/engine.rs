@@ -26,13 +26,13 @@
 //! ```
 
 use harmony_chat::ChatTool;
-use harmony_stream::{Header, Marker, Stop, TextParser};
+use harmony_stream::{Channel, Header, Marker, Stop, TextParser};
 use harmony_tools::ToolExtractor;
 
 use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 use crate::modes::salvage::salvage;
 use crate::modes::translate::{call_events, extractor, Open, Translate};
-use crate::transport::config::{Channel, Channels, ChatMode};
+use crate::transport::config::{Channels, ChatMode};
 use crate::transport::error::Error;
 use crate::transport::stream::{ChatEvent, Done, GenerateEvent};
 

@@ -15,10 +15,9 @@
 
 use std::fmt;
 
-use harmony_stream::{Header, OwnedDiagnostic, Stop};
+use harmony_stream::{Channel, Header, OwnedDiagnostic, Stop};
 use harmony_tools::{ToolCallEnd, ToolCallStart};
 
-use crate::transport::config::Channel;
 use crate::transport::stream::Done;
 
 /// Something this crate noticed about a response, beyond the harmony parser's own

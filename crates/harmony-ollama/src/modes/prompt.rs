@@ -2,10 +2,10 @@
 //! messages (standard mode), from one OpenAI-style conversation.
 
 use harmony_chat::{
-    from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, Role, SystemContent, TextOptions,
+    from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, ReasoningEffort, Role, SystemContent,
+    TextOptions,
 };
 
-use crate::transport::config::ReasoningEffort;
 use crate::transport::error::{ConfigError, Error};
 use crate::transport::request::ChatRequestMessage;
 
@@ -30,7 +30,7 @@ pub fn harmony_prompt(
 ) -> Result<String, Error> {
     let mut system = SystemContent::new();
     if let Some(e) = effort {
-        system = system.with_reasoning_effort(chat_effort(e));
+        system = system.with_reasoning_effort(e);
     }
     let options = ChatOptions {
         system,
@@ -48,14 +48,6 @@ pub fn harmony_prompt(
         .render_text_for_completion(&conversation, Role::Assistant, &TextOptions::default())
         .map_err(render_err)?;
     Ok(prompt.text)
-}
-
-fn chat_effort(e: ReasoningEffort) -> harmony_chat::ReasoningEffort {
-    match e {
-        ReasoningEffort::Low => harmony_chat::ReasoningEffort::Low,
-        ReasoningEffort::Medium => harmony_chat::ReasoningEffort::Medium,
-        ReasoningEffort::High => harmony_chat::ReasoningEffort::High,
-    }
 }
 
 /// OpenAI-style message to Ollama's `/api/chat` shape.

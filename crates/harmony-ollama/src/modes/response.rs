@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use crate::modes::events::{ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 use crate::transport::config::ChatMode;
-use crate::transport::line::Metrics;
+use crate::transport::line::OllamaMetrics;
 use crate::transport::stream::Done;
 
 /// The answer to one completion request, whichever mode produced it.
@@ -59,7 +59,7 @@ pub struct ResponseMetadata {
     /// Generation hit the token limit (`done_reason: "length"`).
     pub truncated: bool,
     /// Ollama's timings and token counts.
-    pub metrics: Metrics,
+    pub metrics: OllamaMetrics,
     /// Malformed output the parser tolerated (harmony mode).
     pub diagnostics: Vec<OwnedDiagnostic>,
     /// What this crate salvaged, guessed or repaired (a tool call rebuilt from Ollama's

@@ -3,11 +3,11 @@
 //! stream) and the salvage (a tool call re-read from Ollama's error text), so neither
 //! depends on the other.
 
-use harmony_stream::{DiagnosticKind, Event, Header, Sink, Stop};
+use harmony_stream::{Channel, DiagnosticKind, Event, Header, Sink, Stop};
 use harmony_tools::{ToolCallEnd, ToolCallStart, ToolDiagnosticKind, ToolEvent, ToolExtractor};
 
 use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
-use crate::transport::config::{Channel, Channels};
+use crate::transport::config::Channels;
 
 /// The message the harmony parser has open, as the caller sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,14 +20,6 @@ pub(crate) enum Open {
     Call,
     /// A text message, reported, on this channel (`None`: no known channel).
     Text(Option<Channel>),
-}
-
-fn channel_of(header: &Header) -> Option<Channel> {
-    match header.known_channel()? {
-        harmony_stream::Channel::Analysis => Some(Channel::Analysis),
-        harmony_stream::Channel::Commentary => Some(Channel::Commentary),
-        harmony_stream::Channel::Final => Some(Channel::Final),
-    }
 }
 
 /// Harmony core events -> [`StreamEvent`]s, through the tool extractor and the
@@ -44,7 +36,7 @@ impl Sink for Translate<'_, '_> {
         let out = &mut *self.out;
         match event {
             Event::MessageStart(h) => {
-                let channel = channel_of(h);
+                let channel = h.known_channel();
                 // Channel-less text counts as content.
                 *self.open = if h.is_tool_call() {
                     Open::Call

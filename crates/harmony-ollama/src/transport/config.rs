@@ -5,8 +5,12 @@
 //! never mutate the process environment (which is racy across test threads). Builder
 //! methods on [`ClientBuilder`](crate::ClientBuilder) override whatever was read.
 
-use std::fmt;
 use std::str::FromStr;
+
+// One channel and one reasoning effort for the whole workspace: the parser's and the
+// renderer's, re-exported by lib.rs.
+use harmony_chat::ReasoningEffort;
+use harmony_stream::Channel;
 
 use crate::transport::error::ConfigError;
 
@@ -52,47 +56,12 @@ const BOOL_ALLOWED: &str = "true, false";
 const CHANNELS_ALLOWED: &str = "all, or a comma-separated list of analysis, commentary, final";
 const EFFORT_ALLOWED: &str = "low, medium, high";
 
-/// A harmony channel.
-///
-/// ```
-/// assert_eq!(harmony_ollama::Channel::Final.as_str(), "final");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channel {
-    /// Chain of thought.
-    Analysis,
-    /// Tool calls and preambles.
-    Commentary,
-    /// The answer.
-    Final,
-}
-
-impl Channel {
-    /// The channel's name on the wire.
-    ///
-    /// ```
-    /// assert_eq!(harmony_ollama::Channel::Analysis.as_str(), "analysis");
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Channel::Analysis => "analysis",
-            Channel::Commentary => "commentary",
-            Channel::Final => "final",
-        }
-    }
-
-    const fn bit(self) -> u8 {
-        match self {
-            Channel::Analysis => 1,
-            Channel::Commentary => 2,
-            Channel::Final => 4,
-        }
-    }
-}
-
-impl fmt::Display for Channel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// A channel's bit in a [`Channels`] set.
+const fn bit(channel: Channel) -> u8 {
+    match channel {
+        Channel::Analysis => 1,
+        Channel::Commentary => 2,
+        Channel::Final => 4,
     }
 }
 
@@ -123,7 +92,7 @@ impl Channels {
     /// assert!(Channels::NONE.with(Channel::Final).contains(Channel::Final));
     /// ```
     pub const fn with(self, channel: Channel) -> Channels {
-        Channels(self.0 | channel.bit())
+        Channels(self.0 | bit(channel))
     }
 
     /// Whether `channel` is in the set.
@@ -133,7 +102,7 @@ impl Channels {
     /// assert!(Channels::ALL.contains(Channel::Commentary));
     /// ```
     pub const fn contains(self, channel: Channel) -> bool {
-        self.0 & channel.bit() != 0
+        self.0 & bit(channel) != 0
     }
 
     /// Whether the set is empty.
@@ -178,54 +147,6 @@ impl FromStr for Channels {
             return Err(err());
         }
         Ok(set)
-    }
-}
-
-/// Reasoning effort put in the harmony system message.
-///
-/// ```
-/// use harmony_ollama::ReasoningEffort;
-/// assert_eq!("HIGH".parse::<ReasoningEffort>().unwrap(), ReasoningEffort::High);
-/// assert_eq!(ReasoningEffort::Low.as_str(), "low");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReasoningEffort {
-    /// `low`.
-    Low,
-    /// `medium` (the model's default).
-    Medium,
-    /// `high`.
-    High,
-}
-
-impl ReasoningEffort {
-    /// The lowercase name.
-    ///
-    /// ```
-    /// assert_eq!(harmony_ollama::ReasoningEffort::Medium.as_str(), "medium");
-    /// ```
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ReasoningEffort::Low => "low",
-            ReasoningEffort::Medium => "medium",
-            ReasoningEffort::High => "high",
-        }
-    }
-}
-
-impl FromStr for ReasoningEffort {
-    type Err = ConfigError;
-    fn from_str(s: &str) -> Result<Self, ConfigError> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "low" => Ok(ReasoningEffort::Low),
-            "medium" => Ok(ReasoningEffort::Medium),
-            "high" => Ok(ReasoningEffort::High),
-            _ => Err(ConfigError::InvalidValue {
-                what: "reasoning effort",
-                value: s.to_owned(),
-                allowed: EFFORT_ALLOWED,
-            }),
-        }
     }
 }
 
@@ -316,7 +237,8 @@ impl Config {
         }
         if let Some(v) = get("HARMONY_REASONING_EFFORT") {
             config.reasoning_effort = Some(
-                v.parse()
+                v.trim()
+                    .parse::<ReasoningEffort>()
                     .map_err(|_| env_err("HARMONY_REASONING_EFFORT", &v, EFFORT_ALLOWED))?,
             );
         }

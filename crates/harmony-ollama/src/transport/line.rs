@@ -1,9 +1,10 @@
 //! Typed NDJSON lines of Ollama's `/api/generate` and `/api/chat` streams.
 //!
 //! Field names and meanings follow Ollama's `api.GenerateResponse`, `api.ChatResponse`,
-//! `api.Message`, `api.ToolCall` and `api.Metrics`. Ollama marshals with `omitempty`, so
-//! almost every field may be missing; missing strings read as empty, missing numbers
-//! as `None`. Unknown fields (newer Ollama versions add some) are ignored.
+//! `api.Message`, `api.ToolCall` and `api.Metrics`, named `Wire…` and `Ollama…` here
+//! so they are not mistaken for the workspace's own message and tool-call types.
+//! Ollama marshals with `omitempty`, so almost every field may be missing; missing
+//! strings read as empty, missing numbers as `None`. Unknown fields (newer Ollama versions add some) are ignored.
 //!
 //! Every string borrows from the line when it has no JSON escape (see [`Text`]);
 //! the only allocations are escaped strings, the `context` array and `tool_calls`,
@@ -55,22 +56,22 @@ pub struct GenerateLine<'a> {
     /// Deprecated conversation context (token ids); Ollama omits it in raw mode.
     #[serde(default)]
     pub context: Option<Vec<u32>>,
-    /// See [`Metrics::total_duration`]; nanoseconds on the wire.
+    /// See [`OllamaMetrics::total_duration`]; nanoseconds on the wire.
     #[serde(default)]
     pub total_duration: Option<u64>,
-    /// See [`Metrics::load_duration`]; nanoseconds on the wire.
+    /// See [`OllamaMetrics::load_duration`]; nanoseconds on the wire.
     #[serde(default)]
     pub load_duration: Option<u64>,
-    /// See [`Metrics::prompt_eval_count`].
+    /// See [`OllamaMetrics::prompt_eval_count`].
     #[serde(default)]
     pub prompt_eval_count: Option<u64>,
-    /// See [`Metrics::prompt_eval_duration`]; nanoseconds on the wire.
+    /// See [`OllamaMetrics::prompt_eval_duration`]; nanoseconds on the wire.
     #[serde(default)]
     pub prompt_eval_duration: Option<u64>,
-    /// See [`Metrics::eval_count`].
+    /// See [`OllamaMetrics::eval_count`].
     #[serde(default)]
     pub eval_count: Option<u64>,
-    /// See [`Metrics::eval_duration`]; nanoseconds on the wire.
+    /// See [`OllamaMetrics::eval_duration`]; nanoseconds on the wire.
     #[serde(default)]
     pub eval_duration: Option<u64>,
     /// A mid-stream error (`{"error":"..."}`, sent with HTTP status 200 because the
@@ -106,7 +107,7 @@ pub struct ChatLine<'a> {
     pub created_at: Text<'a>,
     /// The message delta of this line.
     #[serde(default, borrow)]
-    pub message: Option<ChatMessage<'a>>,
+    pub message: Option<WireChatMessage<'a>>,
     /// `true` on the last line.
     #[serde(default)]
     pub done: bool,
@@ -151,15 +152,15 @@ pub struct ChatLine<'a> {
 /// sends whole (its harmony parser only produces them at `done`).
 ///
 /// ```
-/// use harmony_ollama::ChatMessage;
+/// use harmony_ollama::WireChatMessage;
 ///
-/// let m: ChatMessage = serde_json::from_str(r#"{"role":"assistant","content":"Hi"}"#).unwrap();
+/// let m: WireChatMessage = serde_json::from_str(r#"{"role":"assistant","content":"Hi"}"#).unwrap();
 /// assert_eq!(m.content, "Hi");
 /// assert!(m.tool_calls.is_empty());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[non_exhaustive]
-pub struct ChatMessage<'a> {
+pub struct WireChatMessage<'a> {
     /// `assistant` in responses.
     #[serde(default, borrow)]
     pub role: Text<'a>,
@@ -171,7 +172,7 @@ pub struct ChatMessage<'a> {
     pub thinking: Option<Text<'a>>,
     /// Complete tool calls.
     #[serde(default, borrow)]
-    pub tool_calls: Vec<ToolCall<'a>>,
+    pub tool_calls: Vec<WireToolCall<'a>>,
     /// Name of the tool a `tool` message answers (request side; echoed by some versions).
     #[serde(default, borrow)]
     pub tool_name: Option<Text<'a>>,
@@ -180,9 +181,9 @@ pub struct ChatMessage<'a> {
 /// A tool call as Ollama reports it.
 ///
 /// ```
-/// use harmony_ollama::ToolCall;
+/// use harmony_ollama::WireToolCall;
 ///
-/// let call: ToolCall = serde_json::from_str(
+/// let call: WireToolCall = serde_json::from_str(
 ///     r#"{"function":{"name":"get_weather","arguments":{"city":"Paris"}}}"#,
 /// ).unwrap();
 /// assert_eq!(call.function.name, "get_weather");
@@ -190,26 +191,26 @@ pub struct ChatMessage<'a> {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[non_exhaustive]
-pub struct ToolCall<'a> {
+pub struct WireToolCall<'a> {
     /// Call id (newer Ollama versions).
     #[serde(default, borrow)]
     pub id: Option<Text<'a>>,
     /// The function and its arguments.
     #[serde(default, borrow)]
-    pub function: ToolCallFunction<'a>,
+    pub function: WireToolCallFunction<'a>,
 }
 
-/// The `function` object of a [`ToolCall`].
+/// The `function` object of a [`WireToolCall`].
 ///
 /// ```
-/// use harmony_ollama::ToolCallFunction;
+/// use harmony_ollama::WireToolCallFunction;
 ///
-/// let f: ToolCallFunction = serde_json::from_str(r#"{"index":0,"name":"f","arguments":{}}"#).unwrap();
+/// let f: WireToolCallFunction = serde_json::from_str(r#"{"index":0,"name":"f","arguments":{}}"#).unwrap();
 /// assert_eq!(f.index, Some(0));
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[non_exhaustive]
-pub struct ToolCallFunction<'a> {
+pub struct WireToolCallFunction<'a> {
     /// Position of the call in the response (newer Ollama versions).
     #[serde(default)]
     pub index: Option<u32>,
@@ -222,7 +223,7 @@ pub struct ToolCallFunction<'a> {
 }
 
 // `RawValue` has no `PartialEq`; two calls are equal when their JSON text is.
-impl PartialEq for ToolCallFunction<'_> {
+impl PartialEq for WireToolCallFunction<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.index == other.index
             && self.name == other.name
@@ -242,7 +243,7 @@ impl PartialEq for ToolCallFunction<'_> {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Metrics {
+pub struct OllamaMetrics {
     /// Whole request, server side.
     pub total_duration: Option<Duration>,
     /// Loading the model (zero-ish when it was already loaded).
@@ -257,20 +258,20 @@ pub struct Metrics {
     pub eval_duration: Option<Duration>,
 }
 
-impl Metrics {
+impl OllamaMetrics {
     /// Whether no metric was present.
     ///
     /// ```
-    /// assert!(harmony_ollama::Metrics::default().is_empty());
+    /// assert!(harmony_ollama::OllamaMetrics::default().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        *self == Metrics::default()
+        *self == OllamaMetrics::default()
     }
 }
 
 macro_rules! metrics_of {
     ($s:expr) => {
-        Metrics {
+        OllamaMetrics {
             total_duration: $s.total_duration.map(Duration::from_nanos),
             load_duration: $s.load_duration.map(Duration::from_nanos),
             prompt_eval_count: $s.prompt_eval_count,
@@ -288,7 +289,7 @@ impl GenerateLine<'_> {
     /// let line = harmony_ollama::GenerateLine::default();
     /// assert!(line.metrics().is_empty());
     /// ```
-    pub fn metrics(&self) -> Metrics {
+    pub fn metrics(&self) -> OllamaMetrics {
         metrics_of!(self)
     }
 }
@@ -300,7 +301,7 @@ impl ChatLine<'_> {
     /// let line = harmony_ollama::ChatLine::default();
     /// assert!(line.metrics().is_empty());
     /// ```
-    pub fn metrics(&self) -> Metrics {
+    pub fn metrics(&self) -> OllamaMetrics {
         metrics_of!(self)
     }
 }

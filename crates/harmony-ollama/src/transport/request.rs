@@ -1,9 +1,9 @@
 //! Request bodies for `/api/generate` (raw, streaming) and `/api/chat` (streaming).
 
+use harmony_chat::ReasoningEffort;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::transport::config::ReasoningEffort;
 use crate::transport::options::{KeepAlive, Options};
 
 /// A raw `/api/generate` request: the prompt is sent as-is (`"raw": true`, no
@@ -151,15 +151,15 @@ impl ChatRequestMessage {
 /// A streaming `/api/chat` request.
 ///
 /// ```
-/// use harmony_ollama::{ChatRequest, ChatRequestMessage};
+/// use harmony_ollama::{OllamaChatRequest, ChatRequestMessage};
 ///
 /// let tool = serde_json::json!({"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}});
-/// let req = ChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Weather in Paris?")]).tools(vec![tool]);
+/// let req = OllamaChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Weather in Paris?")]).tools(vec![tool]);
 /// assert_eq!(req.tools.len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct ChatRequest {
+pub struct OllamaChatRequest {
     /// Model name.
     pub model: String,
     /// The conversation.
@@ -175,15 +175,15 @@ pub struct ChatRequest {
     pub think: Option<ReasoningEffort>,
 }
 
-impl ChatRequest {
+impl OllamaChatRequest {
     /// A request for `model` with `messages`.
     ///
     /// ```
-    /// let req = harmony_ollama::ChatRequest::new("m", vec![]);
+    /// let req = harmony_ollama::OllamaChatRequest::new("m", vec![]);
     /// assert!(req.tools.is_empty());
     /// ```
     pub fn new(model: impl Into<String>, messages: Vec<ChatRequestMessage>) -> Self {
-        ChatRequest {
+        OllamaChatRequest {
             model: model.into(),
             messages,
             tools: Vec::new(),
@@ -196,7 +196,7 @@ impl ChatRequest {
     /// Sets the tools.
     ///
     /// ```
-    /// let req = harmony_ollama::ChatRequest::new("m", vec![]).tools(vec![serde_json::json!({})]);
+    /// let req = harmony_ollama::OllamaChatRequest::new("m", vec![]).tools(vec![serde_json::json!({})]);
     /// assert_eq!(req.tools.len(), 1);
     /// ```
     pub fn tools(mut self, tools: Vec<Value>) -> Self {
@@ -207,7 +207,7 @@ impl ChatRequest {
     /// Sets the options.
     ///
     /// ```
-    /// let req = harmony_ollama::ChatRequest::new("m", vec![]).options(harmony_ollama::Options::new());
+    /// let req = harmony_ollama::OllamaChatRequest::new("m", vec![]).options(harmony_ollama::Options::new());
     /// assert!(req.options.is_some());
     /// ```
     pub fn options(mut self, options: Options) -> Self {
@@ -218,7 +218,7 @@ impl ChatRequest {
     /// Sets `keep_alive`.
     ///
     /// ```
-    /// let req = harmony_ollama::ChatRequest::new("m", vec![]).keep_alive(harmony_ollama::KeepAlive::UnloadNow);
+    /// let req = harmony_ollama::OllamaChatRequest::new("m", vec![]).keep_alive(harmony_ollama::KeepAlive::UnloadNow);
     /// assert!(req.keep_alive.is_some());
     /// ```
     pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
@@ -229,7 +229,7 @@ impl ChatRequest {
     /// Sets the reasoning effort (`think`).
     ///
     /// ```
-    /// let req = harmony_ollama::ChatRequest::new("m", vec![]).think(harmony_ollama::ReasoningEffort::High);
+    /// let req = harmony_ollama::OllamaChatRequest::new("m", vec![]).think(harmony_ollama::ReasoningEffort::High);
     /// assert!(req.think.is_some());
     /// ```
     pub fn think(mut self, effort: ReasoningEffort) -> Self {

@@ -18,7 +18,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::transport::error::{parse_tool_call_error, Error, Partial, TimeoutPhase};
 use crate::transport::fragment::Fragment;
-use crate::transport::line::{ChatLine, GenerateLine, Metrics};
+use crate::transport::line::{ChatLine, GenerateLine, OllamaMetrics};
 use crate::transport::ndjson::{NdjsonDecoder, RawLine};
 use crate::transport::text::Text;
 
@@ -170,7 +170,7 @@ pub struct Done {
     /// Why generation ended (Ollama's `done_reason`, typed).
     pub reason: DoneReason,
     /// Timings and token counts.
-    pub metrics: Metrics,
+    pub metrics: OllamaMetrics,
     /// Deprecated conversation context (not sent in raw mode).
     pub context: Option<Vec<u32>>,
 }
@@ -224,12 +224,12 @@ pub enum GenerateEvent {
 /// A tool call reported by `/api/chat`, detached from the line.
 ///
 /// ```
-/// let call = harmony_ollama::ChatToolCall::default();
+/// let call = harmony_ollama::OllamaToolCall::default();
 /// assert!(call.arguments.is_null());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub struct ChatToolCall {
+pub struct OllamaToolCall {
     /// Call id, when Ollama sent one.
     pub id: Option<String>,
     /// Position, when Ollama sent one.
@@ -255,7 +255,7 @@ pub enum ChatEvent {
     /// A `message.thinking` fragment.
     Thinking(Fragment),
     /// Complete tool calls (Ollama sends them whole, just before `done`).
-    ToolCalls(Vec<ChatToolCall>),
+    ToolCalls(Vec<OllamaToolCall>),
     /// The `done` line. Always the last event.
     Done(Done),
 }
@@ -478,7 +478,7 @@ fn decode_error(source: crate::transport::error::DecodeError, partial: &Partial)
 fn done(
     model: Text<'_>,
     done_reason: Option<Text<'_>>,
-    metrics: Metrics,
+    metrics: OllamaMetrics,
     context: Option<Vec<u32>>,
 ) -> Done {
     Done {
@@ -568,11 +568,11 @@ impl Stream for GenerateStream {
 ///
 /// ```no_run
 /// use futures_util::StreamExt;
-/// use harmony_ollama::{ChatEvent, ChatRequest, ChatRequestMessage, OllamaClient};
+/// use harmony_ollama::{ChatEvent, OllamaChatRequest, ChatRequestMessage, OllamaClient};
 ///
 /// # async fn run() -> Result<(), harmony_ollama::Error> {
 /// let client = OllamaClient::from_env()?;
-/// let req = ChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Hi")]);
+/// let req = OllamaChatRequest::new("gpt-oss:20b", vec![ChatRequestMessage::user("Hi")]);
 /// let mut stream = client.chat_stream(&req).await?;
 /// while let Some(event) = stream.next().await {
 ///     match event? {
@@ -777,7 +777,7 @@ fn push_chat(
             let calls = message
                 .tool_calls
                 .into_iter()
-                .map(|c| ChatToolCall {
+                .map(|c| OllamaToolCall {
                     id: c.id.map(Text::into_owned),
                     index: c.function.index,
                     name: c.function.name.into_owned(),
