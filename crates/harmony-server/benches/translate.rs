@@ -21,7 +21,7 @@ use std::sync::Arc;
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use harmony_ollama::testing::OllamaNdjson;
 use harmony_ollama::{generate_line_events, ChatMode, Engine, NdjsonDecoder, Partial, StreamEvent};
-use harmony_openai::{ChatEncoder, ChatOptions, ResponsesEncoder, ResponsesOptions};
+use harmony_openai::{ChatEncoder, ChatEncoderOptions, ResponsesEncoder, ResponsesOptions};
 use harmony_server::{Monitor, Protocol, SseFramer, StreamEncoder, TurnInfo};
 use serde_json::{json, Value};
 
@@ -182,7 +182,7 @@ fn translate<E: StreamEncoder>(
 }
 
 fn chat(_: ()) -> SseFramer<ChatEncoder> {
-    SseFramer::new(ChatEncoder::new(ChatOptions::new(MODEL)))
+    SseFramer::new(ChatEncoder::new(ChatEncoderOptions::new(MODEL)))
 }
 
 fn responses(_: ()) -> SseFramer<ResponsesEncoder> {

@@ -159,10 +159,10 @@ const FRAME_BUFFER: usize = 8 * 1024;
 ///
 /// ```
 /// use harmony_ollama::{Channel, StreamEvent};
-/// use harmony_openai::{ChatEncoder, ChatOptions};
+/// use harmony_openai::{ChatEncoder, ChatEncoderOptions};
 /// use harmony_server::SseFramer;
 ///
-/// let mut sse = SseFramer::new(ChatEncoder::new(ChatOptions::new("gpt-oss:20b")));
+/// let mut sse = SseFramer::new(ChatEncoder::new(ChatEncoderOptions::new("gpt-oss:20b")));
 /// assert!(sse.start().is_empty()); // Chat Completions has no opening frame
 /// let chunk = sse.event(&StreamEvent::Delta { channel: Some(Channel::Final), text: "Hi".into() });
 /// assert!(std::str::from_utf8(&chunk).unwrap().contains(r#""delta":{"content":"Hi"}"#));
@@ -197,8 +197,8 @@ impl<E: StreamEncoder> SseFramer<E> {
     /// The encoder, for its usage counts and ids.
     ///
     /// ```
-    /// use harmony_openai::{ChatEncoder, ChatOptions};
-    /// let sse = harmony_server::SseFramer::new(ChatEncoder::new(ChatOptions::new("m")));
+    /// use harmony_openai::{ChatEncoder, ChatEncoderOptions};
+    /// let sse = harmony_server::SseFramer::new(ChatEncoder::new(ChatEncoderOptions::new("m")));
     /// assert!(!sse.encoder().is_finished());
     /// ```
     pub fn encoder(&self) -> &E {
@@ -208,8 +208,8 @@ impl<E: StreamEncoder> SseFramer<E> {
     /// What opens the stream (empty for Chat Completions).
     ///
     /// ```
-    /// use harmony_openai::{ChatEncoder, ChatOptions};
-    /// let mut sse = harmony_server::SseFramer::new(ChatEncoder::new(ChatOptions::new("m")));
+    /// use harmony_openai::{ChatEncoder, ChatEncoderOptions};
+    /// let mut sse = harmony_server::SseFramer::new(ChatEncoder::new(ChatEncoderOptions::new("m")));
     /// assert!(sse.start().is_empty());
     /// ```
     pub fn start(&mut self) -> Bytes {
@@ -238,8 +238,8 @@ impl<E: StreamEncoder> SseFramer<E> {
     /// A mid-stream failure, in the protocol's own shape; the stream is over.
     ///
     /// ```
-    /// use harmony_openai::{ApiError, ChatEncoder, ChatOptions};
-    /// let mut sse = harmony_server::SseFramer::new(ChatEncoder::new(ChatOptions::new("m")));
+    /// use harmony_openai::{ApiError, ChatEncoder, ChatEncoderOptions};
+    /// let mut sse = harmony_server::SseFramer::new(ChatEncoder::new(ChatEncoderOptions::new("m")));
     /// let chunk = sse.error(&ApiError::upstream_error("boom"));
     /// assert!(chunk.starts_with(b"data: {\"error\":"));
     /// ```

@@ -13,7 +13,7 @@ use crate::monitor::TurnInfo;
 
 use crate::error::GatewayError;
 use crate::state::AppState;
-use crate::upstream::{CompletionRequest, EventStream};
+use crate::upstream::{CompletionRequest, UpstreamEvents};
 
 /// Which API the client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -143,7 +143,7 @@ struct Flow {
     state: AppState,
     spec: TurnSpec,
     continue_empty: bool,
-    upstream: EventStream,
+    upstream: UpstreamEvents,
     engine: Engine,
     /// The first completion's raw text, which the continuation's prompt repeats.
     raw: String,
