@@ -135,10 +135,11 @@ fn deciding_header_closes_at_the_same_byte_however_fed() {
     assert!(kinds.contains(&"stripped_special_tokens"), "{kinds:?}");
 }
 
-/// Fuzz finding (text target), in the checker: a tool name ending `<|channe` followed by
-/// a channel starting `l|>` were joined before marker text was removed, so the checker saw a
-/// `<|channel|>` that the input never had there and called its letters lost. Fields are now
-/// checked one by one; this header keeps every byte.
+/// Fuzz findings (text target), in the checker: a tool name ending `<|channe` followed by
+/// a channel starting `l|>` (and, in a second finding, two dropped header words `…<|st` and
+/// `art|>…`) were joined before marker text was removed, so the checker saw a marker that the
+/// input never had there and called its letters lost. Fields and dropped words are now
+/// checked one by one; these headers keep every byte.
 #[test]
 fn lossless_check_keeps_header_fields_apart() {
     let input = b"<|start|>assistant<|chann\0\0<|channe\t<|channel|>l|>final<|message|>Hi";
@@ -146,6 +147,9 @@ fn lossless_check_keeps_header_fields_apart() {
     assert_eq!(lossless_text(&[input], options), Ok(()));
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
     assert_eq!(lossless_text(&bytes, options), Ok(()));
+    // The same for two dropped header words (rule 6) that join into `<|start|>`.
+    let input = b"plan:\0<|st art|>assistant<|channel|>final<|message|>No.";
+    assert_eq!(lossless_text(&[input], options), Ok(()));
 }
 
 proptest! {

@@ -42,8 +42,9 @@ struct Msg {
 #[derive(Clone, Debug, Default)]
 pub struct Lossless {
     messages: Vec<Msg>,
-    /// Text rules drop on purpose, from diagnostics' details.
-    dropped: String,
+    /// Text rules drop on purpose, from diagnostics' details, each on its own (as fields
+    /// are: two details must not join into marker text).
+    dropped: Vec<String>,
     suppressed: bool,
 }
 
@@ -77,14 +78,13 @@ impl Sink for Lossless {
                 DiagnosticKind::SelfRecipient
                 | DiagnosticKind::DuplicateRecipient
                 | DiagnosticKind::ConflictingRecipient => {
-                    self.dropped.push_str("to=");
-                    self.dropped.push_str(d.detail);
+                    self.dropped.push(format!("to={}", d.detail));
                 }
                 DiagnosticKind::GarbageChannel
                 | DiagnosticKind::UnexpectedHeaderText
                 | DiagnosticKind::MissingRole
                 | DiagnosticKind::RepeatedStart
-                | DiagnosticKind::DuplicateChannel => self.dropped.push_str(d.detail),
+                | DiagnosticKind::DuplicateChannel => self.dropped.push(d.detail.to_owned()),
                 DiagnosticKind::DiagnosticsSuppressed => self.suppressed = true,
                 _ => {}
             },
@@ -175,7 +175,7 @@ impl Lossless {
                 *have.entry(c).or_default() += 1;
             }
         }
-        for c in significant(&self.dropped) {
+        for c in self.dropped.iter().flat_map(|d| significant(d)) {
             *have.entry(c).or_default() += 1;
         }
         let mut need: HashMap<char, usize> = HashMap::new();
