@@ -109,6 +109,10 @@ enum Command {
         /// Finished turns the operator page keeps, in memory only.
         #[arg(long, default_value_t = 200)]
         history: usize,
+        /// Do not continue a turn that ended after reasoning with neither an answer nor a
+        /// tool call (by default it is continued once with a final-channel prefill).
+        #[arg(long)]
+        no_continue_empty_turns: bool,
     },
     /// Render a conversation to token ids or prompt text.
     Render {
@@ -272,9 +276,11 @@ fn main() -> ExitCode {
             log_text,
             no_ui,
             history,
+            no_continue_empty_turns,
         } => serve::run(serve::ServeArgs {
             ui: !no_ui,
             history,
+            continue_empty_turns: !no_continue_empty_turns,
             listen: Some(listen),
             upstream,
             upstream_kind: match upstream_kind {

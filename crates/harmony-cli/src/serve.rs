@@ -17,6 +17,8 @@ pub(crate) struct ServeArgs {
     pub ui: bool,
     /// Finished turns the operator page keeps.
     pub history: usize,
+    /// Continue a reasoning-only turn once with a final-channel prefill.
+    pub continue_empty_turns: bool,
 }
 
 /// Builds the settings (flags over `OLLAMA_HOST` and `HARMONY_API_KEY`) and serves until stopped.
@@ -43,6 +45,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<(), String> {
     config.log_text = args.log_text;
     config.ui = args.ui;
     config.history = args.history;
+    config.continue_empty_turns = args.continue_empty_turns;
     config.check().map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
