@@ -63,6 +63,10 @@ for t in "${targets[@]}"; do
     opts=(-max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1)
     case $t in
         text | ndjson | tool_args) opts+=(-dict="$dict") ;;
+        # Without length control, libFuzzer grows differential's inputs (and with them
+        # the conversations compared) to thousands of tokens within minutes instead of
+        # keeping them at a few dozen bytes (fuzz/README.md, Runs).
+        differential) opts+=(-len_control=0 -max_len=8192) ;;
     esac
     # shellcheck disable=SC2086 # FUZZ_ARGS is a list of options
     echo "fuzz.sh: cargo fuzz run -a $t fuzz/corpus/$t fuzz/seeds/$t -- ${opts[*]} ${FUZZ_ARGS:-}" >&2
