@@ -17,7 +17,7 @@ use crate::client::OllamaClient;
 use crate::modes::engine::Engine;
 use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 use crate::modes::prompt;
-use crate::modes::response::{HarmonyResponse, ResponseBuilder};
+use crate::modes::response::{HarmonyResponse, ResponseAccumulator};
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
 use crate::transport::request::{GenerateRequest, OllamaChatRequest};
@@ -388,11 +388,13 @@ impl OllamaClient {
     ) -> Result<HarmonyResponse, Error> {
         let started = Instant::now();
         let mut stream = self.stream_with_mode(model, messages, tools, mode).await?;
-        let mut builder = ResponseBuilder::new(started);
+        let mut builder = ResponseAccumulator::started_at(mode, started);
         while let Some(event) = stream.next().await {
-            builder.event(event?);
+            builder.push(event?);
         }
         let raw = stream.raw_text().map(str::to_owned);
-        Ok(builder.finish(mode, raw))
+        let mut response = builder.finish();
+        response.metadata.raw_text = raw;
+        Ok(response)
     }
 }

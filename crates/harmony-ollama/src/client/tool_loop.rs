@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use harmony_chat::{ChatMessage, ChatRole, ChatTool, ChatToolCall};
+use harmony_chat::{ChatMessage, ChatRole, ChatTool};
 use harmony_tools::ToolCall;
 
 use crate::client::OllamaClient;
@@ -184,10 +184,8 @@ impl ToolLoop<'_> {
                 .complete_with_mode(&self.model, &messages, &self.tools, self.mode)
                 .await?;
             if response.tool_calls.is_empty() {
-                if let Some(answer) = &response.final_content {
-                    let mut m = ChatMessage::new(ChatRole::Assistant, answer.clone());
-                    m.reasoning = response.thinking.clone();
-                    messages.push(m);
+                if response.final_content.is_some() {
+                    messages.push(response.to_message());
                 }
                 return Ok(ToolLoopOutcome {
                     response,
@@ -200,15 +198,12 @@ impl ToolLoop<'_> {
             let ids: Vec<String> = (0..response.tool_calls.len())
                 .map(|i| format!("call_{step}_{i}"))
                 .collect();
-            let mut assistant = ChatMessage::new(ChatRole::Assistant, "");
-            assistant.content = response.final_content.clone();
-            assistant.reasoning = response.thinking.clone();
-            assistant.tool_calls = response
-                .tool_calls
-                .iter()
-                .zip(&ids)
-                .map(|(c, id)| ChatToolCall::new(id, &c.name, c.raw_arguments.trim()))
-                .collect();
+            // Ids unique across the loop's steps (standard mode's calls may come without
+            // any, and then every step would number its calls from `call_0`).
+            let mut assistant = response.to_message();
+            for (c, id) in assistant.tool_calls.iter_mut().zip(&ids) {
+                c.id = Some(id.clone());
+            }
             messages.push(assistant);
             for (call, id) in response.tool_calls.iter().zip(ids) {
                 let result = match &call.arguments_error {
