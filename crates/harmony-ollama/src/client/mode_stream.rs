@@ -368,7 +368,7 @@ impl OllamaClient {
     /// reasoning, tool-call names and arguments). In standard mode, Ollama's `error
     /// parsing tool call` is not an error: the call is rebuilt from the raw text Ollama
     /// reports, the text received before it is kept, and
-    /// [`metadata.response_diagnostics`](ResponseMetadata::response_diagnostics) says
+    /// [`metadata.response_diagnostics`](crate::ResponseMetadata::response_diagnostics) says
     /// what was salvaged ([`HarmonyResponse::salvaged`]). Channels outside
     /// [`Config::channels`](crate::Config::channels) are left out.
     ///
