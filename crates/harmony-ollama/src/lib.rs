@@ -63,8 +63,8 @@ pub mod testing;
 
 // Layer 3: the client.
 pub use client::{
-    ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome, DEFAULT_CALL_TIMEOUT,
-    DEFAULT_MAX_STEPS,
+    ChatSettings, ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome,
+    DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_STEPS,
 };
 // Layer 2: the modes.
 pub use modes::engine::Engine;

@@ -6,7 +6,7 @@ use std::future::Future;
 use harmony_chat::{ChatMessage, ChatRole, ChatTool};
 use harmony_tools::ToolCall;
 
-use crate::client::OllamaClient;
+use crate::client::{ChatSettings, OllamaClient};
 use crate::modes::response::HarmonyResponse;
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
@@ -29,7 +29,7 @@ pub struct ToolLoop<'c> {
     client: &'c OllamaClient,
     model: String,
     tools: Vec<ChatTool>,
-    mode: ChatMode,
+    settings: ChatSettings,
     max_steps: usize,
 }
 
@@ -70,7 +70,7 @@ impl OllamaClient {
             client: self,
             model: model.to_owned(),
             tools: tools.to_vec(),
-            mode: self.config().mode,
+            settings: ChatSettings::new().mode(self.config().mode),
             max_steps: DEFAULT_MAX_STEPS,
         }
     }
@@ -84,8 +84,38 @@ impl ToolLoop<'_> {
     /// let _ = client.tool_loop("m", &[]).mode(harmony_ollama::ChatMode::Harmony);
     /// ```
     pub fn mode(mut self, mode: ChatMode) -> Self {
-        self.mode = mode;
+        self.settings.mode = Some(mode);
         self
+    }
+
+    /// Per-request settings for every request of the loop (reasoning effort, model
+    /// options, `keep_alive`); a mode left unset keeps the loop's.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatMode, ChatSettings, ReasoningEffort};
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// let l = client
+    ///     .tool_loop("m", &[])
+    ///     .mode(ChatMode::Harmony)
+    ///     .settings(ChatSettings::new().reasoning_effort(ReasoningEffort::High));
+    /// assert_eq!(l.current_settings().mode, Some(ChatMode::Harmony));
+    /// assert_eq!(l.current_settings().reasoning_effort, Some(ReasoningEffort::High));
+    /// ```
+    pub fn settings(mut self, settings: ChatSettings) -> Self {
+        let mode = settings.mode.or(self.settings.mode);
+        self.settings = settings;
+        self.settings.mode = mode;
+        self
+    }
+
+    /// The settings every request of the loop uses.
+    ///
+    /// ```
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// assert!(client.tool_loop("m", &[]).current_settings().mode.is_some());
+    /// ```
+    pub fn current_settings(&self) -> &ChatSettings {
+        &self.settings
     }
 
     /// At most this many model requests (at least 1).
@@ -181,7 +211,7 @@ impl ToolLoop<'_> {
             step += 1;
             let response = self
                 .client
-                .complete_with_mode(&self.model, &messages, &self.tools, self.mode)
+                .complete_with(&self.model, &messages, &self.tools, &self.settings)
                 .await?;
             if response.tool_calls.is_empty() {
                 if response.final_content.is_some() {
