@@ -98,6 +98,29 @@ impl ChatMessage {
             ..Default::default()
         }
     }
+
+    /// A tool's result: the answer to call `call_id` of tool `name`.
+    ///
+    /// ```
+    /// use harmony_chat::{ChatMessage, ChatRole};
+    /// let m = ChatMessage::tool_result("call_0", "get_weather", r#"{"temp": 21}"#);
+    /// assert_eq!(m.role, ChatRole::Tool);
+    /// assert_eq!(m.tool_call_id.as_deref(), Some("call_0"));
+    /// assert_eq!(m.name.as_deref(), Some("get_weather"));
+    /// ```
+    pub fn tool_result(
+        call_id: impl Into<String>,
+        name: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        ChatMessage {
+            role: ChatRole::Tool,
+            content: Some(content.into()),
+            name: Some(name.into()),
+            tool_call_id: Some(call_id.into()),
+            ..Default::default()
+        }
+    }
 }
 
 /// The role of a chat message.
@@ -198,6 +221,33 @@ pub struct ChatTool {
     pub kind: String,
     /// The function.
     pub function: ChatFunction,
+}
+
+impl ChatTool {
+    /// A function tool from its name, description and JSON Schema of its parameters.
+    ///
+    /// ```
+    /// use harmony_chat::ChatTool;
+    /// let t = ChatTool::function("get_weather", "Current weather.", serde_json::json!({
+    ///     "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}));
+    /// assert_eq!(t.kind, "function");
+    /// assert_eq!(t.function.name, "get_weather");
+    /// assert_eq!(t.function.parameters.unwrap()["required"][0], "city");
+    /// ```
+    pub fn function(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        parameters: serde_json::Value,
+    ) -> Self {
+        ChatTool {
+            kind: "function".into(),
+            function: ChatFunction {
+                name: name.into(),
+                description: Some(description.into()),
+                parameters: Some(parameters),
+            },
+        }
+    }
 }
 
 /// A function offered to the model.

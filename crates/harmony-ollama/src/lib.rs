@@ -63,14 +63,14 @@ pub mod testing;
 
 // Layer 3: the client.
 pub use client::{
-    ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome, DEFAULT_CALL_TIMEOUT,
-    DEFAULT_MAX_STEPS,
+    ChatSettings, ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome,
+    DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_STEPS,
 };
 // Layer 2: the modes.
 pub use modes::engine::Engine;
 pub use modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 pub use modes::prompt::harmony_prompt;
-pub use modes::response::{ChannelTiming, HarmonyResponse, ResponseMetadata};
+pub use modes::response::{ChannelTiming, HarmonyResponse, ResponseAccumulator, ResponseMetadata};
 // Layer 1: the transport.
 pub use transport::config::{normalize_host, Channels, ChatMode, Config, DEFAULT_HOST};
 // The workspace's one `Channel` (harmony-stream's) and one `ReasoningEffort`

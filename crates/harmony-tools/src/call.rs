@@ -11,6 +11,11 @@ pub const BUILTIN_NAMESPACES: [&str; 3] = ["browser", "python", "container"];
 /// A tool call the model made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ToolCall {
+    /// The call's id (`call_…`), as the streaming extractor gave it: the id a tool result
+    /// answers (`tool_call_id`). Empty for calls read from a whole completion
+    /// ([`tool_calls`]), which have no stream to number them; left out of the JSON then.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
     /// The tool's name: the recipient without a leading `functions.` (`get_weather`), so
     /// built-ins keep their full names (`browser.search`, `python`, `container.exec`) and
     /// never collide with a user function called `search`.
@@ -104,6 +109,7 @@ impl ToolCall {
             Err(e) => (None, Vec::new(), Some(e)),
         };
         Some(ToolCall {
+            id: String::new(),
             name,
             namespace,
             recipient,

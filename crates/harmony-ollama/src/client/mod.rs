@@ -12,7 +12,7 @@ use serde::Serialize;
 mod mode_stream;
 mod tool_loop;
 
-pub use mode_stream::ModeStream;
+pub use mode_stream::{ChatSettings, ModeStream};
 pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};
 
 use crate::transport::config::{normalize_host, Channels, ChatMode, Config};

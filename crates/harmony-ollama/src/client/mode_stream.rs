@@ -10,16 +10,17 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
-use harmony_chat::{ChatMessage, ChatTool};
+use harmony_chat::{ChatMessage, ChatTool, ReasoningEffort};
 use tokio::time::Instant;
 
 use crate::client::OllamaClient;
 use crate::modes::engine::Engine;
 use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 use crate::modes::prompt;
-use crate::modes::response::{HarmonyResponse, ResponseBuilder};
+use crate::modes::response::{HarmonyResponse, ResponseAccumulator};
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
+use crate::transport::options::{KeepAlive, Options};
 use crate::transport::request::{GenerateRequest, OllamaChatRequest};
 use crate::transport::stream::{ChatEvent, ChatStream, GenerateEvent, GenerateStream};
 
@@ -259,18 +260,44 @@ impl OllamaClient {
         tools: &[ChatTool],
         mode: ChatMode,
     ) -> Result<ModeStream, Error> {
+        let settings = ChatSettings::new().mode(mode);
+        self.stream_with(model, messages, tools, &settings).await
+    }
+
+    /// [`stream_with_mode`](Self::stream_with_mode) with per-request settings: each
+    /// one given replaces the client's ([`ChatSettings`]).
+    ///
+    /// ```no_run
+    /// use harmony_ollama::{ChatMode, ChatSettings, Options, ReasoningEffort};
+    /// # async fn run() -> Result<(), harmony_ollama::Error> {
+    /// let client = harmony_ollama::OllamaClient::from_env()?;
+    /// let settings = ChatSettings::new()
+    ///     .mode(ChatMode::Harmony)
+    ///     .reasoning_effort(ReasoningEffort::High)
+    ///     .options(Options::new().num_ctx(16384));
+    /// let stream = client.stream_with("gpt-oss:20b", &[], &[], &settings).await?;
+    /// # drop(stream); Ok(()) }
+    /// ```
+    pub async fn stream_with(
+        &self,
+        model: &str,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+        settings: &ChatSettings,
+    ) -> Result<ModeStream, Error> {
+        let mode = settings.mode.unwrap_or(self.config().mode);
+        let effort = settings.reasoning_effort.or(self.config().reasoning_effort);
         let engine = Engine::new(mode)
             .with_channels(self.config().channels)
             .with_tools(tools);
         let mut notes = Queue::new();
         let source = match mode {
             ChatMode::Harmony => {
-                let prompt =
-                    prompt::harmony_prompt(messages, tools, self.config().reasoning_effort)?;
-                Source::Generate(
-                    self.generate_raw(&GenerateRequest::new(model, prompt))
-                        .await?,
-                )
+                let prompt = prompt::harmony_prompt(messages, tools, effort)?;
+                let mut req = GenerateRequest::new(model, prompt);
+                req.options = settings.options.clone();
+                req.keep_alive = settings.keep_alive;
+                Source::Generate(self.generate_raw(&req).await?)
             }
             ChatMode::Standard => {
                 // Marker text is neutralised here as in harmony mode: Ollama tokenizes its
@@ -287,7 +314,7 @@ impl OllamaClient {
                 };
                 notes.extend(changed.messages.iter().map(|d| note(d.to_string())));
                 notes.extend(changed.tools.iter().map(|t| note(t.to_string())));
-                let req = OllamaChatRequest::new(
+                let mut req = OllamaChatRequest::new(
                     model,
                     messages.iter().map(prompt::to_ollama_message).collect(),
                 )
@@ -297,6 +324,9 @@ impl OllamaClient {
                         .filter_map(|t| serde_json::to_value(t).ok())
                         .collect(),
                 );
+                req.options = settings.options.clone();
+                req.keep_alive = settings.keep_alive;
+                req.think = effort;
                 match self.chat_stream(&req).await {
                     Ok(stream) => Source::Chat(Some(stream)),
                     // Ollama answered HTTP 500 before streaming: salvage right away.
@@ -368,7 +398,7 @@ impl OllamaClient {
     /// reasoning, tool-call names and arguments). In standard mode, Ollama's `error
     /// parsing tool call` is not an error: the call is rebuilt from the raw text Ollama
     /// reports, the text received before it is kept, and
-    /// [`metadata.response_diagnostics`](ResponseMetadata::response_diagnostics) says
+    /// [`metadata.response_diagnostics`](crate::ResponseMetadata::response_diagnostics) says
     /// what was salvaged ([`HarmonyResponse::salvaged`]). Channels outside
     /// [`Config::channels`](crate::Config::channels) are left out.
     ///
@@ -386,13 +416,125 @@ impl OllamaClient {
         tools: &[ChatTool],
         mode: ChatMode,
     ) -> Result<HarmonyResponse, Error> {
+        let settings = ChatSettings::new().mode(mode);
+        self.complete_with(model, messages, tools, &settings).await
+    }
+
+    /// [`complete_with_mode`](Self::complete_with_mode) with per-request settings:
+    /// each one given replaces the client's ([`ChatSettings`]).
+    ///
+    /// ```no_run
+    /// use harmony_ollama::{ChatSettings, KeepAlive, ReasoningEffort};
+    /// # async fn run() -> Result<(), harmony_ollama::Error> {
+    /// let client = harmony_ollama::OllamaClient::from_env()?;
+    /// let settings = ChatSettings::new().reasoning_effort(ReasoningEffort::Low).keep_alive(KeepAlive::Forever);
+    /// let response = client.complete_with("gpt-oss:20b", &[], &[], &settings).await?;
+    /// # drop(response); Ok(()) }
+    /// ```
+    pub async fn complete_with(
+        &self,
+        model: &str,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+        settings: &ChatSettings,
+    ) -> Result<HarmonyResponse, Error> {
+        let mode = settings.mode.unwrap_or(self.config().mode);
         let started = Instant::now();
-        let mut stream = self.stream_with_mode(model, messages, tools, mode).await?;
-        let mut builder = ResponseBuilder::new(started);
+        let mut stream = self.stream_with(model, messages, tools, settings).await?;
+        let mut builder = ResponseAccumulator::started_at(mode, started);
         while let Some(event) = stream.next().await {
-            builder.event(event?);
+            builder.push(event?);
         }
         let raw = stream.raw_text().map(str::to_owned);
-        Ok(builder.finish(mode, raw))
+        let mut response = builder.finish();
+        response.metadata.raw_text = raw;
+        Ok(response)
+    }
+}
+
+/// Per-request settings of [`OllamaClient::complete_with`],
+/// [`stream_with`](OllamaClient::stream_with) and [`ToolLoop::settings`](crate::ToolLoop::settings):
+/// each one set replaces the client's for this request, each one left `None` keeps it.
+///
+/// ```
+/// use harmony_ollama::{ChatMode, ChatSettings, KeepAlive, Options, ReasoningEffort};
+/// let s = ChatSettings::new()
+///     .mode(ChatMode::Harmony)
+///     .reasoning_effort(ReasoningEffort::High)
+///     .options(Options::new().num_ctx(8192))
+///     .keep_alive(KeepAlive::Forever);
+/// assert_eq!(s.mode, Some(ChatMode::Harmony));
+/// assert_eq!(s.reasoning_effort, Some(ReasoningEffort::High));
+/// assert!(s.options.is_some() && s.keep_alive.is_some());
+/// assert_eq!(ChatSettings::new().mode, None);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ChatSettings {
+    /// Harmony or standard mode.
+    pub mode: Option<ChatMode>,
+    /// The reasoning effort (harmony mode: the system message; standard mode: `think`).
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// Model options (`num_ctx`, temperature, `num_predict`, ...), all of them: the
+    /// client's are not merged in.
+    pub options: Option<Options>,
+    /// How long Ollama keeps the model loaded after this request.
+    pub keep_alive: Option<KeepAlive>,
+}
+
+impl ChatSettings {
+    /// Nothing set: the client's settings apply.
+    ///
+    /// ```
+    /// assert_eq!(harmony_ollama::ChatSettings::new(), Default::default());
+    /// ```
+    pub fn new() -> Self {
+        ChatSettings::default()
+    }
+
+    /// Sets the mode.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatMode, ChatSettings};
+    /// assert_eq!(ChatSettings::new().mode(ChatMode::Standard).mode, Some(ChatMode::Standard));
+    /// ```
+    pub fn mode(mut self, mode: ChatMode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// Sets the reasoning effort.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatSettings, ReasoningEffort};
+    /// let s = ChatSettings::new().reasoning_effort(ReasoningEffort::Low);
+    /// assert_eq!(s.reasoning_effort, Some(ReasoningEffort::Low));
+    /// ```
+    pub fn reasoning_effort(mut self, effort: ReasoningEffort) -> Self {
+        self.reasoning_effort = Some(effort);
+        self
+    }
+
+    /// Sets the model options.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatSettings, Options};
+    /// let s = ChatSettings::new().options(Options::new().num_ctx(4096));
+    /// assert_eq!(s.options, Some(Options::new().num_ctx(4096)));
+    /// ```
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = Some(options);
+        self
+    }
+
+    /// Sets `keep_alive`.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatSettings, KeepAlive};
+    /// assert_eq!(ChatSettings::new().keep_alive(KeepAlive::Forever).keep_alive, Some(KeepAlive::Forever));
+    /// ```
+    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
+        self.keep_alive = Some(keep_alive);
+        self
     }
 }

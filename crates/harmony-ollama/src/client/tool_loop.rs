@@ -3,10 +3,10 @@
 
 use std::future::Future;
 
-use harmony_chat::{ChatMessage, ChatRole, ChatTool, ChatToolCall};
+use harmony_chat::{ChatMessage, ChatRole, ChatTool};
 use harmony_tools::ToolCall;
 
-use crate::client::OllamaClient;
+use crate::client::{ChatSettings, OllamaClient};
 use crate::modes::response::HarmonyResponse;
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
@@ -29,7 +29,7 @@ pub struct ToolLoop<'c> {
     client: &'c OllamaClient,
     model: String,
     tools: Vec<ChatTool>,
-    mode: ChatMode,
+    settings: ChatSettings,
     max_steps: usize,
 }
 
@@ -70,7 +70,7 @@ impl OllamaClient {
             client: self,
             model: model.to_owned(),
             tools: tools.to_vec(),
-            mode: self.config().mode,
+            settings: ChatSettings::new().mode(self.config().mode),
             max_steps: DEFAULT_MAX_STEPS,
         }
     }
@@ -84,8 +84,38 @@ impl ToolLoop<'_> {
     /// let _ = client.tool_loop("m", &[]).mode(harmony_ollama::ChatMode::Harmony);
     /// ```
     pub fn mode(mut self, mode: ChatMode) -> Self {
-        self.mode = mode;
+        self.settings.mode = Some(mode);
         self
+    }
+
+    /// Per-request settings for every request of the loop (reasoning effort, model
+    /// options, `keep_alive`); a mode left unset keeps the loop's.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatMode, ChatSettings, ReasoningEffort};
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// let l = client
+    ///     .tool_loop("m", &[])
+    ///     .mode(ChatMode::Harmony)
+    ///     .settings(ChatSettings::new().reasoning_effort(ReasoningEffort::High));
+    /// assert_eq!(l.current_settings().mode, Some(ChatMode::Harmony));
+    /// assert_eq!(l.current_settings().reasoning_effort, Some(ReasoningEffort::High));
+    /// ```
+    pub fn settings(mut self, settings: ChatSettings) -> Self {
+        let mode = settings.mode.or(self.settings.mode);
+        self.settings = settings;
+        self.settings.mode = mode;
+        self
+    }
+
+    /// The settings every request of the loop uses.
+    ///
+    /// ```
+    /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
+    /// assert!(client.tool_loop("m", &[]).current_settings().mode.is_some());
+    /// ```
+    pub fn current_settings(&self) -> &ChatSettings {
+        &self.settings
     }
 
     /// At most this many model requests (at least 1).
@@ -181,13 +211,11 @@ impl ToolLoop<'_> {
             step += 1;
             let response = self
                 .client
-                .complete_with_mode(&self.model, &messages, &self.tools, self.mode)
+                .complete_with(&self.model, &messages, &self.tools, &self.settings)
                 .await?;
             if response.tool_calls.is_empty() {
-                if let Some(answer) = &response.final_content {
-                    let mut m = ChatMessage::new(ChatRole::Assistant, answer.clone());
-                    m.reasoning = response.thinking.clone();
-                    messages.push(m);
+                if response.final_content.is_some() {
+                    messages.push(response.to_message());
                 }
                 return Ok(ToolLoopOutcome {
                     response,
@@ -200,15 +228,12 @@ impl ToolLoop<'_> {
             let ids: Vec<String> = (0..response.tool_calls.len())
                 .map(|i| format!("call_{step}_{i}"))
                 .collect();
-            let mut assistant = ChatMessage::new(ChatRole::Assistant, "");
-            assistant.content = response.final_content.clone();
-            assistant.reasoning = response.thinking.clone();
-            assistant.tool_calls = response
-                .tool_calls
-                .iter()
-                .zip(&ids)
-                .map(|(c, id)| ChatToolCall::new(id, &c.name, c.raw_arguments.trim()))
-                .collect();
+            // Ids unique across the loop's steps (standard mode's calls may come without
+            // any, and then every step would number its calls from `call_0`).
+            let mut assistant = response.to_message();
+            for (c, id) in assistant.tool_calls.iter_mut().zip(&ids) {
+                c.id = Some(id.clone());
+            }
             messages.push(assistant);
             for (call, id) in response.tool_calls.iter().zip(ids) {
                 let result = match &call.arguments_error {

@@ -128,7 +128,7 @@ impl fmt::Display for ResponseDiagnosticKind {
     }
 }
 
-/// One event of [`OllamaClient::stream_with_mode`], the same in both modes.
+/// One event of [`OllamaClient::stream_with_mode`](crate::OllamaClient::stream_with_mode), the same in both modes.
 ///
 /// A message is `MessageStart`, then `Delta`s (text) or `ToolCallStart`, `ToolCallArgs`s
 /// and `ToolCallEnd` (a tool call), then `MessageEnd`. Diagnostics may come anywhere;

@@ -14,6 +14,7 @@
 
 use std::time::Duration;
 
+use harmony_chat::{ChatMessage, ChatRole, ChatToolCall};
 use harmony_stream::{Collector, Diagnostic, Event, OwnedDiagnostic, Sink};
 use harmony_tools::{ToolCall, ToolCallStart};
 use tokio::time::Instant;
@@ -74,6 +75,45 @@ pub struct ResponseMetadata {
 }
 
 impl HarmonyResponse {
+    /// The response as the assistant message that continues the conversation: the
+    /// answer, the reasoning, and the tool calls with their ids (`call_{i}` for a call
+    /// that came without one), arguments as the model wrote them.
+    ///
+    /// ```
+    /// use harmony_chat::ChatRole;
+    /// use harmony_ollama::{ChatMode, Engine, GenerateEvent, ResponseAccumulator};
+    ///
+    /// let mut engine = Engine::new(ChatMode::Harmony);
+    /// let mut acc = ResponseAccumulator::new(ChatMode::Harmony);
+    /// let call = r#"<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}"#;
+    /// engine.generate(GenerateEvent::Response(call.into()), &mut |e| acc.push(e));
+    /// engine.generate(GenerateEvent::Done(Default::default()), &mut |e| acc.push(e));
+    /// let response = acc.finish();
+    /// let message = response.to_message();
+    /// assert_eq!(message.role, ChatRole::Assistant);
+    /// assert_eq!(message.tool_calls[0].id.as_deref(), Some(response.tool_calls[0].id.as_str()));
+    /// assert_eq!(message.tool_calls[0].function.arguments, r#"{"city":"Paris"}"#);
+    /// ```
+    pub fn to_message(&self) -> ChatMessage {
+        let mut m = ChatMessage::new(ChatRole::Assistant, "");
+        m.content = self.final_content.clone();
+        m.reasoning = self.thinking.clone();
+        m.tool_calls = self
+            .tool_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let id = if c.id.is_empty() {
+                    format!("call_{i}")
+                } else {
+                    c.id.clone()
+                };
+                ChatToolCall::new(id, &c.name, c.raw_arguments.trim())
+            })
+            .collect();
+        m
+    }
+
     /// Whether some tool call was rebuilt from Ollama's `error parsing tool call`.
     ///
     /// ```
@@ -109,10 +149,29 @@ pub struct ChannelTiming {
     pub bytes: usize,
 }
 
-/// Builds a [`HarmonyResponse`] from [`StreamEvent`]s: whole messages through a
-/// [`Collector`] (so both modes share harmony-stream's content/reasoning rules), tool
-/// calls from the extractor's start and end, arrival times per message.
-pub(crate) struct ResponseBuilder {
+/// Builds a [`HarmonyResponse`] from [`StreamEvent`]s, for callers that read the
+/// stream themselves (to show text as it arrives) and still want the whole answer:
+/// whole messages through a [`Collector`] (so both modes share harmony-stream's
+/// content/reasoning rules), tool calls from the extractor's start and end, arrival
+/// times per message.
+///
+/// ```
+/// use harmony_ollama::{ChatMode, Engine, GenerateEvent, ResponseAccumulator};
+///
+/// let mut engine = Engine::new(ChatMode::Harmony);
+/// let mut acc = ResponseAccumulator::new(ChatMode::Harmony);
+/// let text = "<|channel|>analysis<|message|>Need weather.<|end|>\
+///     <|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\":\"Paris\"}";
+/// engine.generate(GenerateEvent::Response(text.into()), &mut |e| acc.push(e));
+/// engine.generate(GenerateEvent::Done(Default::default()), &mut |e| acc.push(e));
+/// let response = acc.finish();
+/// assert_eq!(response.thinking.as_deref(), Some("Need weather."));
+/// assert_eq!(response.tool_calls[0].name, "get_weather");
+/// assert!(response.tool_calls[0].id.starts_with("call_"));
+/// ```
+#[derive(Debug)]
+pub struct ResponseAccumulator {
+    mode: ChatMode,
     collector: Collector,
     timings: Vec<ChannelTiming>,
     started: Instant,
@@ -122,9 +181,23 @@ pub(crate) struct ResponseBuilder {
     done: Option<Done>,
 }
 
-impl ResponseBuilder {
-    pub(crate) fn new(started: Instant) -> Self {
-        ResponseBuilder {
+impl ResponseAccumulator {
+    /// An empty response of `mode`; arrival times count from now.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatMode, ResponseAccumulator};
+    /// let r = ResponseAccumulator::new(ChatMode::Standard).finish();
+    /// assert_eq!(r.metadata.mode, ChatMode::Standard);
+    /// assert!(r.final_content.is_none());
+    /// ```
+    pub fn new(mode: ChatMode) -> Self {
+        Self::started_at(mode, Instant::now())
+    }
+
+    /// Arrival times count from `started` (when the request was sent).
+    pub(crate) fn started_at(mode: ChatMode, started: Instant) -> Self {
+        ResponseAccumulator {
+            mode,
             collector: Collector::new(),
             timings: Vec::new(),
             started,
@@ -145,7 +218,18 @@ impl ResponseBuilder {
         self.collector.event(Event::Delta(text));
     }
 
-    pub(crate) fn event(&mut self, event: StreamEvent) {
+    /// Takes one event of the stream.
+    ///
+    /// ```
+    /// use harmony_ollama::{Channel, ChatMode, ResponseAccumulator, StreamEvent};
+    /// use harmony_stream::{Header, Role, Stop};
+    /// let mut acc = ResponseAccumulator::new(ChatMode::Standard);
+    /// acc.push(StreamEvent::MessageStart(Header::new(Role::Assistant).with_channel("final")));
+    /// acc.push(StreamEvent::Delta { channel: Some(Channel::Final), text: "Hi".into() });
+    /// acc.push(StreamEvent::MessageEnd(Stop::Return));
+    /// assert_eq!(acc.finish().final_content.as_deref(), Some("Hi"));
+    /// ```
+    pub fn push(&mut self, event: StreamEvent) {
         match event {
             StreamEvent::MessageStart(h) => {
                 self.timings.push(ChannelTiming {
@@ -162,6 +246,7 @@ impl ResponseBuilder {
             StreamEvent::ToolCallEnd(end) => {
                 let s = self.start.take().unwrap_or_default();
                 self.calls.push(ToolCall {
+                    id: s.id,
                     arguments: end.arguments(),
                     name: s.name,
                     recipient: s.recipient,
@@ -184,7 +269,16 @@ impl ResponseBuilder {
         }
     }
 
-    pub(crate) fn finish(self, mode: ChatMode, raw_text: Option<String>) -> HarmonyResponse {
+    /// The response so far (all of it once [`StreamEvent::Done`] was pushed). A message
+    /// still open counts with what it has (its stop is `Eof`); `raw_text` is `None`.
+    ///
+    /// ```
+    /// use harmony_ollama::{ChatMode, ResponseAccumulator};
+    /// assert!(ResponseAccumulator::new(ChatMode::Harmony).finish().metadata.raw_text.is_none());
+    /// ```
+    pub fn finish(self) -> HarmonyResponse {
+        let mode = self.mode;
+        let raw_text = None;
         let completion = self.collector.finish();
         let done = self.done.unwrap_or_default();
         HarmonyResponse {
