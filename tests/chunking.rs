@@ -58,6 +58,7 @@ fn fragment() -> impl Strategy<Value = Vec<u8>> {
         b"assistantcommentary",
         b"analysisThe",
         b"user:alice",
+        b"assistant:",
         b"to=",
     ];
     prop_oneof![
@@ -150,6 +151,14 @@ fn lossless_check_keeps_header_fields_apart() {
     // The same for two dropped header words (rule 6) that join into `<|start|>`.
     let input = b"plan:\0<|st art|>assistant<|channel|>final<|message|>No.";
     assert_eq!(lossless_text(&[input], options), Ok(()));
+}
+
+/// Fuzz finding (text target): `assistant:` with no name after the colon dropped the colon
+/// without a diagnostic; it is reported as header text now.
+#[test]
+fn a_colon_with_no_name_after_the_role_is_not_lost() {
+    let input = b"<|start|>assistant:<|channel|>analysis to=lookup code<|message|>{}";
+    assert_eq!(lossless_text(&[input], ParserOptions::new()), Ok(()));
 }
 
 proptest! {

@@ -389,8 +389,14 @@ impl HeaderParser<'_, '_> {
             (_, Some(role)) => {
                 self.out.role = role;
                 self.role_known = true;
-                if let Some(name) = name.filter(|n| !n.is_empty()) {
-                    self.out.name = Some(self.out.push_bytes("", name));
+                match name {
+                    Some(b"") => {
+                        // `assistant:` with no name after the colon: the colon is no
+                        // field; it is named so that no byte goes unaccounted for.
+                        (self.diag)(DiagnosticKind::UnexpectedHeaderText, b":");
+                    }
+                    Some(name) => self.out.name = Some(self.out.push_bytes("", name)),
+                    None => {}
                 }
                 true
             }
@@ -686,6 +692,23 @@ mod tests {
             )
         );
         assert_eq!(d, [DiagnosticKind::MissingRole]);
+    }
+
+    #[test]
+    fn a_colon_with_no_name_after_the_role_is_reported() {
+        // A fuzz finding of the lossless check: the colon was dropped unreported.
+        let (h, d) = full("assistant:<|channel|>analysis to=lookup code");
+        assert_eq!(
+            fields(&h),
+            (
+                Assistant,
+                None,
+                Some("analysis"),
+                Some("lookup"),
+                Some("code")
+            )
+        );
+        assert_eq!(d, [DiagnosticKind::UnexpectedHeaderText]);
     }
 
     #[test]
