@@ -643,3 +643,59 @@ async fn misnamed_tool_call_error_key_is_typed_mid_stream_and_as_http_500() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Issue 10, remote Ollama: a header from the builder (a proxy's bearer token) and a
+/// caller-provided `reqwest::Client` (its own default headers) reach the server on every
+/// request.
+#[tokio::test]
+async fn builder_headers_and_a_callers_http_client_reach_the_server() {
+    let server = FakeOllama::start([
+        Reply::ndjson(generate_body(Some("stop"))),
+        Reply::ndjson(generate_body(Some("stop"))),
+    ])
+    .await
+    .unwrap();
+    let with_header = OllamaClient::builder()
+        .host(server.url())
+        .header("Authorization", "Bearer s3cret")
+        .build()
+        .unwrap();
+    let (text, _, e) = collect_generate(&with_header, &GenerateRequest::new(MODEL, "p")).await;
+    assert!(e.is_none(), "{e:?}");
+    assert!(text.contains("sunny"), "{text}");
+
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert("x-proxy-tenant", "team-a".parse().unwrap());
+    let http = reqwest::Client::builder()
+        .default_headers(defaults)
+        .build()
+        .unwrap();
+    let own = OllamaClient::builder()
+        .host(server.url())
+        .http_client(http)
+        .build()
+        .unwrap();
+    let (_, _, e) = collect_generate(&own, &GenerateRequest::new(MODEL, "p")).await;
+    assert!(e.is_none(), "{e:?}");
+
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].header("authorization"), Some("Bearer s3cret"));
+    assert_eq!(received[0].header("x-proxy-tenant"), None);
+    assert_eq!(received[1].header("x-proxy-tenant"), Some("team-a"));
+    assert_eq!(received[1].header("authorization"), None);
+}
+
+#[test]
+fn a_bad_header_is_a_config_error_naming_it() {
+    let err = OllamaClient::builder()
+        .header("x-token", "line\nbreak")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("HTTP header value"), "{err}");
+    let err = OllamaClient::builder()
+        .header("bad name", "v")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("\"bad name\""), "{err}");
+}

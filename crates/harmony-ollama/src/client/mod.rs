@@ -51,6 +51,10 @@ pub struct ClientBuilder {
     headers_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
     total_timeout: Option<Duration>,
+    /// Headers sent with every request (a bearer token for a proxy in front of Ollama).
+    headers: Vec<(String, String)>,
+    /// The caller's own HTTP client, used as it is.
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -78,6 +82,8 @@ impl ClientBuilder {
             headers_timeout: Some(Duration::from_secs(600)),
             idle_timeout: Some(Duration::from_secs(120)),
             total_timeout: None,
+            headers: Vec::new(),
+            http: None,
         }
     }
 
@@ -212,6 +218,37 @@ impl ClientBuilder {
         self
     }
 
+    /// A header sent with every request, e.g. the bearer token of a proxy in front of a
+    /// remote Ollama. Checked by [`build`](Self::build): a name that is not an HTTP token
+    /// or a value with control characters is a [`ConfigError::InvalidValue`].
+    ///
+    /// ```
+    /// use harmony_ollama::ClientBuilder;
+    /// assert!(ClientBuilder::new().header("Authorization", "Bearer s3cret").build().is_ok());
+    /// assert!(ClientBuilder::new().header("bad name", "x").build().is_err());
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends every request through `client` (its proxy, TLS roots, default headers and
+    /// connection pool) instead of one this builder makes. The client is used as it is:
+    /// [`connect_timeout`](Self::connect_timeout) is then the client's own, and
+    /// [`header`](Self::header) cannot be combined with it (set default headers on the
+    /// client); the other timeouts still apply.
+    ///
+    /// ```
+    /// use harmony_ollama::ClientBuilder;
+    /// let http = reqwest::Client::new();
+    /// assert!(ClientBuilder::new().http_client(http.clone()).build().is_ok());
+    /// assert!(ClientBuilder::new().http_client(http).header("x-a", "b").build().is_err());
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// Checks the host and options and builds the client.
     ///
     /// ```
@@ -229,15 +266,29 @@ impl ClientBuilder {
             });
         }
         self.options.validate()?;
-        let mut http = reqwest::Client::builder();
-        if let Some(t) = self.connect_timeout {
-            http = http.connect_timeout(t);
-        }
-        if is_loopback(&config.host) {
-            // Like Go's ProxyFromEnvironment (Ollama's own client): never proxy loopback.
-            http = http.no_proxy();
-        }
-        let http = http.build().map_err(|e| ConfigError::Http(e.to_string()))?;
+        let http = match self.http {
+            Some(_) if !self.headers.is_empty() => {
+                return Err(ConfigError::InvalidValue {
+                    what: "client setting",
+                    value: "header() with http_client()".into(),
+                    allowed: "headers set on the given reqwest::Client itself",
+                })
+            }
+            Some(client) => client,
+            None => {
+                let mut http =
+                    reqwest::Client::builder().default_headers(header_map(&self.headers)?);
+                if let Some(t) = self.connect_timeout {
+                    http = http.connect_timeout(t);
+                }
+                if is_loopback(&config.host) {
+                    // Like Go's ProxyFromEnvironment (Ollama's own client): never proxy
+                    // loopback.
+                    http = http.no_proxy();
+                }
+                http.build().map_err(|e| ConfigError::Http(e.to_string()))?
+            }
+        };
         Ok(OllamaClient {
             http,
             config,
@@ -248,6 +299,27 @@ impl ClientBuilder {
             total_timeout: self.total_timeout,
         })
     }
+}
+
+/// The builder's headers, checked.
+fn header_map(headers: &[(String, String)]) -> Result<reqwest::header::HeaderMap, ConfigError> {
+    use reqwest::header::{HeaderName, HeaderValue};
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| ConfigError::InvalidValue {
+                what: "HTTP header name",
+                value: name.clone(),
+                allowed: "an HTTP token (letters, digits and !#$%&'*+-.^_`|~)",
+            })?;
+        let value = HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidValue {
+            what: "HTTP header value",
+            value: value.clone(),
+            allowed: "visible ASCII and spaces, no control characters",
+        })?;
+        map.append(name, value);
+    }
+    Ok(map)
 }
 
 fn is_loopback(url: &str) -> bool {
