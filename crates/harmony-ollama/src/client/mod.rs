@@ -233,7 +233,9 @@ impl ClientBuilder {
     }
 
     /// Sends every request through `client` (its proxy, TLS roots, default headers and
-    /// connection pool) instead of one this builder makes. The client is used as it is:
+    /// connection pool) instead of one this builder makes. This is how to trust extra root
+    /// certificates or the platform's roots for an `https` Ollama: build the
+    /// `reqwest::Client` with `add_root_certificate` or a TLS feature of your own. The client is used as it is:
     /// [`connect_timeout`](Self::connect_timeout) is then the client's own, and
     /// [`header`](Self::header) cannot be combined with it (set default headers on the
     /// client); the other timeouts still apply.
