@@ -111,8 +111,10 @@ impl Machine {
 
     /// Text for the open header. A header that must decide (rule 16) takes it one byte at
     /// a time, deciding after each: it closes at the byte that makes its first content
-    /// word certain, however the input was split, and the rest is content. (The cost is
-    /// bounded by `max_header_len` per header: the decision comes before the bound.)
+    /// word certain, however the input was split, and the rest is content. Each decision
+    /// re-reads the header, so a header that stays undecided (a long `to=…` word) costs
+    /// time quadratic in its length, which `max_header_len` bounds; rule 16 is opt-in,
+    /// and the headers of real completions decide within a few bytes.
     fn header_input<S: Sink + ?Sized>(&mut self, bytes: &[u8], at: u64, sink: &mut S) {
         if !self.decide {
             self.header_text(bytes, at, sink);
