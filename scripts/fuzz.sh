@@ -83,6 +83,18 @@ for t in "${targets[@]}"; do
 done
 
 if ((${#failed[@]})); then
+    # What failed, last, so that a CI log cut to its tail still shows it: the failure's
+    # own lines (panic message, sanitizer report, libFuzzer's verdict) and each input,
+    # base64-encoded (decode with `base64 -d > crash` and run it as above).
+    for t in "${failed[@]}"; do
+        echo "fuzz.sh: $t failed; the report:" >&2
+        grep -a -E -A12 "panicked at|ERROR: |==[0-9]+==|deadly signal|out-of-memory|Timeout|error(\[E[0-9]+\])?:" "$logs/$t.log" | head -60 >&2 || true
+        for f in fuzz/artifacts/"$t"/*; do
+            [[ -f $f ]] || continue
+            echo "fuzz.sh: $f ($(wc -c <"$f") bytes), base64:" >&2
+            base64 -w 100 "$f" | head -40 >&2
+        done
+    done
     echo "fuzz.sh: FAILED: ${failed[*]} (inputs in fuzz/artifacts/<target>/, logs in $logs/)" >&2
     exit 1
 fi

@@ -36,7 +36,7 @@ const HEADERS: [&str; 8] = [
 struct Call {
     id: String,
     name: String,
-    namespace: String,
+    namespace: harmony_tools::Namespace,
     content_type: Option<String>,
     deltas: String,
     raw: Option<String>,
@@ -85,7 +85,7 @@ fuzz_target!(|data: &[u8]| {
                 calls.push(Call {
                     id: s.id.clone(),
                     name: s.name.clone(),
-                    namespace: s.namespace.clone(),
+                    namespace: s.namespace,
                     content_type: s.content_type.clone(),
                     ..Call::default()
                 });
@@ -130,7 +130,7 @@ fuzz_target!(|data: &[u8]| {
         let raw = call.raw.as_deref().expect("every call ends");
         assert_eq!(call.deltas, raw, "Args deltas differ from ToolCallEnd.raw");
         let code = call.content_type.as_deref() == Some("code")
-            || matches!(call.namespace.as_str(), "python" | "container");
+            || call.namespace.takes_code();
         let content_type = if code {
             Some("code")
         } else {

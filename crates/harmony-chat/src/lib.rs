@@ -39,11 +39,13 @@
 
 mod cache;
 mod convert;
+mod date;
 mod error;
 mod json;
 mod model;
 mod names;
 mod render;
+mod response_format;
 mod safety;
 mod schema;
 mod tokenizer;
@@ -53,6 +55,7 @@ pub use convert::{
     from_chat, to_chat, ChatFunction, ChatFunctionCall, ChatMessage, ChatOptions, ChatRole,
     ChatTool, ChatToolCall, ReasoningPolicy,
 };
+pub use date::{today_utc, utc_date};
 pub use error::RenderError;
 pub use json::{
     render_json, render_json_with, InputKind, JsonRender, OutputKind, RenderJsonOptions,
@@ -63,6 +66,7 @@ pub use model::{
 };
 pub use names::{is_valid_content_type, is_valid_name};
 pub use render::{RenderConfig, RenderOptions, Renderer, TextOptions, TextRender};
+pub use response_format::ResponseFormat;
 pub use safety::{
     neutralise_chat, neutralise_markers, restore_markers, ChatNeutralised, MarkerDiagnostic,
     ToolNeutralised, MARKER_BREAK,

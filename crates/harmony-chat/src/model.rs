@@ -509,6 +509,17 @@ impl SystemContent {
         self
     }
 
+    /// Sets the current date line to today's UTC date (`YYYY-MM-DD`), as Ollama's own
+    /// gpt-oss template does for every `/api/chat` request.
+    ///
+    /// ```
+    /// let s = harmony_chat::SystemContent::new().with_current_date();
+    /// assert_eq!(s.conversation_start_date, Some(harmony_chat::today_utc()));
+    /// ```
+    pub fn with_current_date(self) -> Self {
+        self.with_conversation_start_date(crate::today_utc())
+    }
+
     /// Sets the knowledge cutoff line.
     ///
     /// ```

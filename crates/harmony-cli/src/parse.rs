@@ -295,7 +295,7 @@ pub enum ToolEventJson<'a> {
         /// Function name.
         name: &'a str,
         /// Namespace.
-        namespace: &'a str,
+        namespace: harmony_tools::Namespace,
         /// Recipient after repairs.
         recipient: &'a str,
         /// Channel.
@@ -343,7 +343,7 @@ impl<'a> From<ToolEvent<'a>> for ToolEventJson<'a> {
                 index: s.index,
                 id: &s.id,
                 name: &s.name,
-                namespace: &s.namespace,
+                namespace: s.namespace,
                 recipient: &s.recipient,
                 channel: s.channel.as_deref(),
                 content_type: s.content_type.as_deref(),
@@ -447,7 +447,7 @@ impl<'w> StreamWriter<'w> {
                     index: s.index,
                     id: &format!("call_{}", s.index),
                     name: &s.name,
-                    namespace: &s.namespace,
+                    namespace: s.namespace,
                     recipient: &s.recipient,
                     channel: s.channel.as_deref(),
                     content_type: s.content_type.as_deref(),

@@ -3,11 +3,24 @@
 //! criterion group so the ratio reads from one run. Input: the bundled recordings,
 //! repeated, fed in 4 KiB chunks (a typical socket read).
 //!
-//! Every variant hands each line's `response` to the same `harmony_stream::TextParser`
-//! (what `generate_raw` does with it), so each measures decode + lex, end to end.
+//! Every variant of `ndjson_generate` hands each line's `response` to the same
+//! `harmony_stream::TextParser` (what `generate_raw` does with it), so each measures
+//! decode + lex.
+//!
+//! `ndjson_events` is the whole path under a `ModeStream`, sans IO: bytes of the
+//! recordings in (4 KiB chunks), NDJSON lines, transport events, the mode engine,
+//! `StreamEvent`s out, in both modes (standard mode reads the `/api/chat` NDJSON Ollama
+//! sends for the same output, made by `chat_ndjson_from_generate`). Beside them, the
+//! floor (the decoder alone, lines counted) and the yardstick a caller would write
+//! (a `serde_json::Value` per line, the text handed on).
+
+use std::collections::VecDeque;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use harmony_ollama::NdjsonDecoder;
+use harmony_ollama::testing::chat_ndjson_from_generate;
+use harmony_ollama::{
+    chat_line_events, generate_line_events, ChatMode, Engine, NdjsonDecoder, Partial, StreamEvent,
+};
 use harmony_stream::{Event, TextParser};
 
 #[derive(serde::Deserialize)]
@@ -102,9 +115,113 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// Counts a `StreamEvent`'s text bytes, so nothing is optimised away.
+fn weigh(e: &StreamEvent, n: &mut usize) {
+    match e {
+        StreamEvent::Delta { text, .. } => *n += text.len(),
+        StreamEvent::ToolCallArgs { delta, .. } => *n += delta.len(),
+        _ => *n += 1,
+    }
+}
+
+fn events(c: &mut Criterion) {
+    let generate = input();
+    let chat = chat_ndjson_from_generate(std::str::from_utf8(&generate).unwrap()).into_bytes();
+    let mut g = c.benchmark_group("ndjson_events");
+    g.throughput(Throughput::Bytes(generate.len() as u64));
+    g.bench_function("harmony mode: /api/generate bytes -> StreamEvents", |b| {
+        let mut dec = NdjsonDecoder::new();
+        let mut queue = VecDeque::new();
+        b.iter(|| {
+            let mut engine = Engine::new(ChatMode::Harmony);
+            let mut partial = Partial::default();
+            let mut n = 0usize;
+            for chunk in generate.chunks(4096) {
+                let mut lines = dec.feed(chunk);
+                while let Some(line) = lines.next_generate() {
+                    generate_line_events(line.unwrap(), &mut partial, &mut queue);
+                    for event in queue.drain(..) {
+                        engine.generate(event.unwrap(), &mut |e| weigh(&e, &mut n));
+                        // Recordings are concatenated: start the next answer afresh.
+                        if engine.is_finished() {
+                            engine = Engine::new(ChatMode::Harmony);
+                            partial = Partial::default();
+                        }
+                    }
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("floor: /api/generate bytes -> lines", |b| {
+        let mut dec = NdjsonDecoder::new();
+        b.iter(|| {
+            let mut n = 0usize;
+            for chunk in generate.chunks(4096) {
+                let mut lines = dec.feed(chunk);
+                while let Some(line) = lines.next_generate() {
+                    n += line.unwrap().response.len();
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function(
+        "yardstick: /api/generate serde_json::Value per line + TextParser",
+        |b| {
+            b.iter(|| {
+                let mut parser = TextParser::new();
+                let mut n = 0usize;
+                for line in generate.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                    let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+                    lex(&mut parser, v["response"].as_str().unwrap_or(""), &mut n);
+                }
+                black_box(n)
+            })
+        },
+    );
+    g.throughput(Throughput::Bytes(chat.len() as u64));
+    g.bench_function("standard mode: /api/chat bytes -> StreamEvents", |b| {
+        let mut dec = NdjsonDecoder::new();
+        let mut queue = VecDeque::new();
+        b.iter(|| {
+            let mut engine = Engine::new(ChatMode::Standard);
+            let mut partial = Partial::default();
+            let mut n = 0usize;
+            for chunk in chat.chunks(4096) {
+                let mut lines = dec.feed(chunk);
+                while let Some(line) = lines.next_chat() {
+                    chat_line_events(line.unwrap(), &mut partial, &mut queue);
+                    for event in queue.drain(..) {
+                        let _ = engine.chat(event, &mut |e| weigh(&e, &mut n));
+                        if engine.is_finished() {
+                            engine = Engine::new(ChatMode::Standard);
+                            partial = Partial::default();
+                        }
+                    }
+                }
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("yardstick: /api/chat serde_json::Value per line", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for line in chat.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+                let v: serde_json::Value = serde_json::from_slice(line).unwrap();
+                let m = &v["message"];
+                n += m["content"].as_str().map_or(0, str::len)
+                    + m["thinking"].as_str().map_or(0, str::len);
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
-    targets = bench
+    targets = bench, events
 }
 criterion_main!(benches);

@@ -63,19 +63,21 @@ pub mod testing;
 
 // Layer 3: the client.
 pub use client::{
-    ChatSettings, ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome,
-    DEFAULT_CALL_TIMEOUT, DEFAULT_MAX_STEPS,
+    ClientBuilder, ModeStream, OllamaClient, ToolLoop, ToolLoopOutcome, DEFAULT_CALL_TIMEOUT,
+    DEFAULT_MAX_STEPS,
 };
 // Layer 2: the modes.
 pub use modes::engine::Engine;
 pub use modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 pub use modes::prompt::harmony_prompt;
 pub use modes::response::{ChannelTiming, HarmonyResponse, ResponseAccumulator, ResponseMetadata};
+pub use modes::settings::ChatSettings;
 // Layer 1: the transport.
 pub use transport::config::{normalize_host, Channels, ChatMode, Config, DEFAULT_HOST};
 // The workspace's one `Channel` (harmony-stream's) and one `ReasoningEffort`
-// (harmony-chat's), so values pass between the crates unconverted.
-pub use harmony_chat::ReasoningEffort;
+// (harmony-chat's), so values pass between the crates unconverted; likewise the
+// per-request `ResponseFormat` and `SystemContent`.
+pub use harmony_chat::{ReasoningEffort, ResponseFormat, SystemContent};
 pub use harmony_stream::Channel;
 pub use transport::error::{
     parse_tool_call_error, ConfigError, DecodeError, Error, Partial, TimeoutPhase,

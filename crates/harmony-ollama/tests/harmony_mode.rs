@@ -66,7 +66,7 @@ async fn analysis_tool_call_and_final_from_a_raw_stream() {
     );
     assert!(r.tool_calls[0].complete);
     assert_eq!(r.metadata.mode, ChatMode::Harmony);
-    assert_eq!(r.metadata.done_reason.as_deref(), Some("stop"));
+    assert_eq!(r.metadata.done_reason, harmony_ollama::DoneReason::Stop);
     assert!(!r.metadata.truncated);
     assert!(r.metadata.metrics.eval_count.is_some());
     assert_eq!(r.metadata.channel_timings.len(), 3);
@@ -184,4 +184,58 @@ async fn standard_mode_maps_chat_lines_into_the_same_response() {
         sent["messages"][0],
         json!({"role": "user", "content": "Paris?"})
     );
+}
+
+/// A stream that fails after some reasoning and half an answer (Ollama's error line).
+fn failing_stream() -> String {
+    let mut w = OllamaNdjson::new("gpt-oss:20b");
+    w.response("<|channel|>analysis<|message|>Think")
+        .response(" first.<|end|><|start|>assistant<|channel|>final<|message|>The answer")
+        .response(" is");
+    w.error("an error was encountered while running the model");
+    w.finish()
+}
+
+#[tokio::test]
+async fn a_failed_harmony_stream_hands_back_the_text_parsed_never_markup() {
+    let server = FakeOllama::start([
+        Reply::ndjson(failing_stream()),
+        Reply::ndjson(failing_stream()),
+    ])
+    .await
+    .unwrap();
+    let client = harmony_client(&server).await;
+    let err = client
+        .complete("gpt-oss:20b", &user("Q"), &[])
+        .await
+        .unwrap_err();
+    let partial = err.partial().expect("a mid-stream error keeps its text");
+    assert_eq!(partial.content, "The answer is");
+    assert_eq!(partial.thinking, "Think first.");
+    assert!(!partial.content.contains("<|") && !partial.thinking.contains("<|"));
+
+    // The stream says the same: its events first (parsed), then the error.
+    let mut stream = client.stream("gpt-oss:20b", &user("Q"), &[]).await.unwrap();
+    let mut answer = String::new();
+    let mut last = None;
+    while let Some(event) = futures_util::StreamExt::next(&mut stream).await {
+        match event {
+            Ok(harmony_ollama::StreamEvent::Delta {
+                channel: Some(harmony_ollama::Channel::Final),
+                text,
+            }) => answer.push_str(&text),
+            Ok(_) => {}
+            Err(e) => last = Some(e),
+        }
+    }
+    assert_eq!(answer, "The answer is");
+    let err = last.expect("the stream ends with the error");
+    assert_eq!(err.partial().unwrap().content, answer);
+    // The markup stays readable on the stream.
+    let raw = stream.raw_text().unwrap();
+    assert!(
+        raw.starts_with("<|channel|>analysis<|message|>Think first.<|end|>"),
+        "{raw}"
+    );
+    assert!(raw.ends_with("<|message|>The answer is"), "{raw}");
 }

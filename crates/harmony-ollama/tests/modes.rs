@@ -368,7 +368,10 @@ async fn mid_stream_tool_call_error_keeps_the_text_received() {
     assert_eq!(r.thinking.as_deref(), Some("Thinking."));
     assert_eq!(r.final_content.as_deref(), Some("Let me check."));
     assert_eq!(r.tool_calls[0].raw_arguments, "{\"location\":\"Paris\"]}");
-    assert_eq!(r.metadata.done_reason, None);
+    assert_eq!(
+        r.metadata.done_reason,
+        harmony_ollama::DoneReason::NoDoneLine
+    );
 }
 
 fn summarize(events: &[StreamEvent]) -> Vec<String> {

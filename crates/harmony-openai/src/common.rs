@@ -46,43 +46,14 @@ impl ToolChoice {
     }
 }
 
-/// The requested output format (`response_format`, or Responses' `text.format`).
+/// The requested output format (`response_format`, or Responses' `text.format`): one
+/// type with harmony-chat's, which writes its developer section.
 ///
 /// ```
 /// use harmony_openai::ResponseFormat;
 /// assert_eq!(ResponseFormat::default(), ResponseFormat::Text);
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum ResponseFormat {
-    /// Free text (the default).
-    #[default]
-    Text,
-    /// Any JSON object.
-    JsonObject,
-    /// JSON following a schema.
-    JsonSchema {
-        /// The format's name (`## name` in the developer message).
-        name: String,
-        /// What it is for.
-        description: Option<String>,
-        /// The JSON Schema.
-        schema: Value,
-        /// OpenAI's `strict` flag (recorded; harmony has no grammar to enforce it).
-        strict: bool,
-    },
-}
-
-impl ResponseFormat {
-    /// Whether the answer must be JSON (a final-channel `<|constrain|>json` prefill).
-    ///
-    /// ```
-    /// assert!(harmony_openai::ResponseFormat::JsonObject.is_json());
-    /// assert!(!harmony_openai::ResponseFormat::Text.is_json());
-    /// ```
-    pub fn is_json(&self) -> bool {
-        !matches!(self, ResponseFormat::Text)
-    }
-}
+pub use harmony_chat::ResponseFormat;
 
 /// Reads a reasoning effort as OpenAI spells it: `low`, `medium`, `high`, and the
 /// efforts gpt-oss does not have mapped to the nearest one it has (`none`, `minimal`

@@ -356,33 +356,6 @@ impl Prepared {
     }
 }
 
-/// The `# Response Formats` section of the developer message.
-fn response_format_section(format: &ResponseFormat) -> Option<String> {
-    match format {
-        ResponseFormat::Text => None,
-        ResponseFormat::JsonObject => {
-            Some("Respond with a single JSON object and nothing else.".to_owned())
-        }
-        ResponseFormat::JsonSchema {
-            name,
-            description,
-            schema,
-            ..
-        } => {
-            let mut s = format!("# Response Formats\n\n## {name}\n\n");
-            if let Some(d) = description.as_deref().filter(|d| !d.is_empty()) {
-                for line in d.lines() {
-                    s.push_str("// ");
-                    s.push_str(line);
-                    s.push('\n');
-                }
-            }
-            s.push_str(&schema.to_string());
-            Some(s)
-        }
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn build(
     model: &str,
@@ -424,7 +397,7 @@ fn build(
         ToolChoice::Auto | ToolChoice::None if format.is_json() => Prefill::FinalJson,
         ToolChoice::Auto | ToolChoice::None => Prefill::None,
     };
-    if let Some(section) = response_format_section(format) {
+    if let Some(section) = format.developer_section() {
         // from_chat joins every system/developer text, in order, into the developer
         // instructions: this one goes last.
         messages.push(ChatMessage::new(ChatRole::Developer, section));

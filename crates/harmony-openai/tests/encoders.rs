@@ -39,7 +39,7 @@ fn call_message(index: usize, id: &str, name: &str, args: &[&str]) -> Vec<Stream
             index,
             id: id.into(),
             name: name.into(),
-            namespace: "functions".into(),
+            namespace: harmony_tools::Namespace::Functions,
             recipient,
             channel: Some("commentary".into()),
             content_type: Some("<|constrain|>json".into()),

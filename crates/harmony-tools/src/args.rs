@@ -1,5 +1,6 @@
 //! Tool-call arguments: parsed when the call ends, never failing the stream.
 
+use crate::Namespace;
 use std::fmt;
 
 /// Why a call's arguments are not a JSON object. The call is delivered anyway, with its raw
@@ -376,10 +377,8 @@ pub fn repair_arguments(
 }
 
 pub(crate) fn is_code_tool(name: &str) -> bool {
-    // The built-in namespaces whose bodies are code (as `split_recipient` names them).
-    matches!(name, "python" | "container")
-        || name.starts_with("python.")
-        || name.starts_with("container.")
+    // `name` is a call's name as `Namespace::split` gives it: built-ins keep their prefix.
+    Namespace::split(name).0.takes_code()
 }
 
 pub(crate) fn repaired(

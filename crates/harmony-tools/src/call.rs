@@ -4,9 +4,7 @@ use harmony_stream::{Completion, Message, Stop};
 use serde::Serialize;
 
 use crate::args::{self, ArgsError, ArgsRepair, ToolOptions};
-
-/// Namespaces gpt-oss knows without a declaration.
-pub const BUILTIN_NAMESPACES: [&str; 3] = ["browser", "python", "container"];
+use crate::Namespace;
 
 /// A tool call the model made.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -22,8 +20,9 @@ pub struct ToolCall {
     pub name: String,
     /// The recipient as written (`functions.get_weather`).
     pub recipient: String,
-    /// `functions`, or a built-in namespace (`browser`, `python`, `container`).
-    pub namespace: String,
+    /// [`Functions`](Namespace::Functions), or a built-in namespace (`browser`, `python`,
+    /// `container`).
+    pub namespace: Namespace,
     /// The channel the call was made on (usually `commentary`; `analysis` happens).
     pub channel: Option<String>,
     /// Content type as written (`<|constrain|>json`, `json`, `code`).
@@ -49,7 +48,7 @@ impl ToolCall {
     ///
     /// ```
     /// use harmony_stream::{Message, Role, Stop};
-    /// use harmony_tools::ToolCall;
+    /// use harmony_tools::{Namespace, ToolCall};
     ///
     /// let m = Message {
     ///     role: Role::Assistant,
@@ -61,7 +60,7 @@ impl ToolCall {
     ///     stop: Stop::Call,
     /// };
     /// let call = ToolCall::from_message(&m).unwrap();
-    /// assert_eq!((call.namespace.as_str(), call.name.as_str()), ("browser", "browser.search"));
+    /// assert_eq!((call.namespace, call.name.as_str()), (Namespace::Browser, "browser.search"));
     /// ```
     pub fn from_message(message: &Message) -> Option<ToolCall> {
         Self::from_message_with(message, &ToolOptions::default())
@@ -94,15 +93,14 @@ impl ToolCall {
             return None;
         }
         let recipient = message.recipient.clone()?;
-        let (namespace, name) = split_recipient(&recipient);
-        let (namespace, name) = (namespace.to_owned(), name.to_owned());
-        if options.strict && namespace == "functions" && !options.is_declared(&name) {
+        let (namespace, name) = Namespace::split(&recipient);
+        let name = name.to_owned();
+        if options.strict && namespace == Namespace::Functions && !options.is_declared(&name) {
             return None;
         }
         let raw = message.content.clone();
         let complete = message.stop != Stop::Eof;
-        let code = message.content_type.as_deref() == Some("code")
-            || matches!(namespace.as_str(), "python" | "container");
+        let code = message.content_type.as_deref() == Some("code") || namespace.takes_code();
         let parsed = args::repaired(&raw, code, complete, &name, options);
         let (arguments, repairs, arguments_error) = match parsed {
             Ok((v, r)) => (Some(v), r.into_iter().map(|(k, _)| k).collect(), None),
@@ -122,34 +120,6 @@ impl ToolCall {
             complete,
         })
     }
-}
-
-/// Splits a recipient into namespace and name.
-///
-/// The name is the recipient without a leading `functions.`; built-ins keep their full
-/// names (`browser.search`, `container.exec`, `python`), so they never collide with a
-/// user function of the same last word. The namespace is `functions` or the built-in's
-/// (`browser`, `python`, `container`). A bare name (`lookup_weather`) or another dotted
-/// name (`math.sum`) is a function the model forgot to prefix: namespace `functions`, the
-/// name kept whole (as vLLM does).
-///
-/// ```
-/// use harmony_tools::split_recipient;
-/// assert_eq!(split_recipient("functions.get_weather"), ("functions", "get_weather"));
-/// assert_eq!(split_recipient("browser.search"), ("browser", "browser.search"));
-/// assert_eq!(split_recipient("container.exec"), ("container", "container.exec"));
-/// assert_eq!(split_recipient("python"), ("python", "python"));
-/// assert_eq!(split_recipient("math.sum"), ("functions", "math.sum"));
-/// ```
-pub fn split_recipient(recipient: &str) -> (&str, &str) {
-    if let Some(name) = recipient.strip_prefix("functions.") {
-        return ("functions", name);
-    }
-    let ns = recipient.split_once('.').map_or(recipient, |(ns, _)| ns);
-    if BUILTIN_NAMESPACES.contains(&ns) {
-        return (ns, recipient);
-    }
-    ("functions", recipient)
 }
 
 /// Every tool call in a completion, in order (repairs on, nothing declared).

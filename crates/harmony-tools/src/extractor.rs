@@ -6,7 +6,7 @@ use harmony_stream::{Event, Stop};
 
 use crate::args::{self, ArgsError, ArgsRepair, ToolOptions};
 use crate::names::FunctionNameMap;
-use crate::split_recipient;
+use crate::Namespace;
 
 /// A tool-call event. Small on purpose (it is emitted for every argument delta): the
 /// start and end of a call are lent from the extractor, which reuses their buffers.
@@ -37,8 +37,8 @@ pub struct ToolCallStart {
     /// Function name: without namespace, mapped back to the user's name when a
     /// [`FunctionNameMap`] was given.
     pub name: String,
-    /// `functions`, `browser`, `python` or `container`.
-    pub namespace: String,
+    /// The recipient's namespace (`functions`, `browser`, `python` or `container`).
+    pub namespace: Namespace,
     /// The recipient after repairs (`functions.get_weather`).
     pub recipient: String,
     /// Channel the call was made on.
@@ -399,13 +399,12 @@ impl ToolExtractor {
             diag(ToolDiagnosticKind::ControlTokenInName, &s.recipient);
             s.recipient.truncate(cut);
         }
-        let (namespace, name) = split_recipient(&s.recipient);
-        s.namespace.clear();
-        s.namespace.push_str(namespace);
+        let (namespace, name) = Namespace::split(&s.recipient);
+        s.namespace = namespace;
         s.name.clear();
         s.name.push_str(name);
         let mut dropped = false;
-        if s.namespace == "functions" {
+        if s.namespace == Namespace::Functions {
             if let Some(declared) = self
                 .options
                 .declared
@@ -445,8 +444,7 @@ impl ToolExtractor {
         set_option(&mut s.channel, header.channel());
         set_option(&mut s.content_type, header.content_type());
         s.id = (self.ids)(index);
-        self.code = header.content_type() == Some("code")
-            || matches!(s.namespace.as_str(), "python" | "container");
+        self.code = header.content_type() == Some("code") || s.namespace.takes_code();
         self.end.index = index;
         self.end.id.clear();
         self.end.id.push_str(&s.id);

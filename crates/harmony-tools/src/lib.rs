@@ -34,12 +34,14 @@ mod args;
 mod call;
 mod extractor;
 mod names;
+mod namespace;
 mod summary;
 
 pub use args::{parse_arguments, repair_arguments, ArgsError, ArgsRepair, ToolOptions};
-pub use call::{split_recipient, tool_calls, tool_calls_with, ToolCall, BUILTIN_NAMESPACES};
+pub use call::{tool_calls, tool_calls_with, ToolCall};
 pub use extractor::{
     ToolCallEnd, ToolCallStart, ToolDiagnostic, ToolDiagnosticKind, ToolEvent, ToolExtractor,
 };
 pub use names::{sanitize, FunctionNameMap};
+pub use namespace::{Namespace, UnknownNamespace};
 pub use summary::{Summary, SummaryDiagnostic, SummaryMessage};

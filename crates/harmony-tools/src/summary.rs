@@ -3,7 +3,7 @@
 use harmony_stream::{Completion, OwnedDiagnostic, Purpose};
 use serde::Serialize;
 
-use crate::{split_recipient, tool_calls_with, ToolCall, ToolOptions};
+use crate::{tool_calls_with, Namespace, ToolCall, ToolOptions};
 
 /// A completion at a glance: reasoning, content, tool calls, messages and diagnostics.
 ///
@@ -106,8 +106,8 @@ impl Summary {
             options.strict
                 && m.is_tool_call()
                 && m.recipient.as_deref().is_some_and(|r| {
-                    let (ns, name) = split_recipient(r);
-                    ns == "functions" && !options.is_declared(name)
+                    let (ns, name) = Namespace::split(r);
+                    ns == Namespace::Functions && !options.is_declared(name)
                 })
         };
         let content = if completion.messages.iter().any(dropped) {

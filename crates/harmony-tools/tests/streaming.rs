@@ -12,7 +12,7 @@ enum T {
         index: usize,
         id: String,
         name: String,
-        namespace: String,
+        namespace: harmony_tools::Namespace,
         recipient: String,
     },
     Args(usize, String),
@@ -31,7 +31,7 @@ fn own(t: ToolEvent<'_>) -> T {
             index: s.index,
             id: s.id.clone(),
             name: s.name.clone(),
-            namespace: s.namespace.clone(),
+            namespace: s.namespace,
             recipient: s.recipient.clone(),
         },
         ToolEvent::Args { index, delta } => T::Args(index, delta.into()),
@@ -153,7 +153,7 @@ fn calls_on_analysis_recipient_anywhere_json_without_constrain_ended_by_end() {
     ] {
         let events = run(extractor(), text);
         assert!(
-            matches!(&events[0], T::Start { name, namespace, .. } if name == "f" && namespace == "functions"),
+            matches!(&events[0], T::Start { name, namespace, .. } if name == "f" && *namespace == harmony_tools::Namespace::Functions),
             "{text}"
         );
         assert!(

@@ -12,13 +12,15 @@ use serde::Serialize;
 mod mode_stream;
 mod tool_loop;
 
-pub use mode_stream::{ChatSettings, ModeStream};
+pub use mode_stream::ModeStream;
 pub use tool_loop::{ToolLoop, ToolLoopOutcome, DEFAULT_MAX_STEPS};
 
 use crate::transport::config::{normalize_host, Channels, ChatMode, Config};
 use crate::transport::error::{parse_tool_call_error, ConfigError, Error, Partial, TimeoutPhase};
 use crate::transport::options::{KeepAlive, Options};
-use crate::transport::request::{ChatWire, GenerateRequest, GenerateWire, OllamaChatRequest};
+use crate::transport::request::{
+    ollama_format, ChatWire, GenerateRequest, GenerateWire, OllamaChatRequest,
+};
 use crate::transport::stream::{BodyTimeouts, ChatStream, GenerateStream};
 
 /// Error bodies are short JSON; anything longer is cut (and still reported).
@@ -171,7 +173,16 @@ impl ClientBuilder {
     /// Default `keep_alive`.
     ///
     /// ```
-    /// let _ = harmony_ollama::ClientBuilder::new().keep_alive(Some(harmony_ollama::KeepAlive::Forever));
+    /// use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{GenerateRequest, KeepAlive, OllamaClient};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut w = OllamaNdjson::new("m");
+    /// w.generate_done("stop");
+    /// let server = FakeOllama::start([Reply::ndjson(w.finish())]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).keep_alive(Some(KeepAlive::Forever)).build().unwrap();
+    /// client.generate_raw(&GenerateRequest::new("m", "hi")).await.unwrap();
+    /// assert!(server.received()[0].body.contains(r#""keep_alive":-1"#));
+    /// # });
     /// ```
     pub fn keep_alive(mut self, keep_alive: Option<KeepAlive>) -> Self {
         self.keep_alive = keep_alive;
@@ -181,7 +192,17 @@ impl ClientBuilder {
     /// Limit on establishing the TCP connection (`None`: the OS's).
     ///
     /// ```
-    /// let _ = harmony_ollama::ClientBuilder::new().connect_timeout(Some(std::time::Duration::from_secs(1)));
+    /// use std::time::Duration;
+    /// let client = harmony_ollama::ClientBuilder::new()
+    ///     .host("http://127.0.0.1:9")
+    ///     .connect_timeout(Some(Duration::from_secs(1)))
+    ///     .build()
+    ///     .unwrap();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // Nothing listens on the discard port: refused at once, well within the limit.
+    /// let err = client.version().await.unwrap_err();
+    /// assert!(err.is_retryable(), "{err:?}");
+    /// # });
     /// ```
     pub fn connect_timeout(mut self, t: Option<Duration>) -> Self {
         self.connect_timeout = t;
@@ -191,7 +212,19 @@ impl ClientBuilder {
     /// Limit on getting the response headers (connection, request, model load).
     ///
     /// ```
-    /// let _ = harmony_ollama::ClientBuilder::new().headers_timeout(None);
+    /// use std::time::Duration;
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::{Error, GenerateRequest, OllamaClient, TimeoutPhase};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::start([Reply::silent()]).await.unwrap();
+    /// let client = OllamaClient::builder()
+    ///     .host(server.url())
+    ///     .headers_timeout(Some(Duration::from_millis(100)))
+    ///     .build()
+    ///     .unwrap();
+    /// let err = client.generate_raw(&GenerateRequest::new("m", "hi")).await.unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { phase: TimeoutPhase::Headers, .. }), "{err:?}");
+    /// # });
     /// ```
     pub fn headers_timeout(mut self, t: Option<Duration>) -> Self {
         self.headers_timeout = t;
@@ -201,7 +234,30 @@ impl ClientBuilder {
     /// Limit on the silence between two body chunks.
     ///
     /// ```
-    /// let _ = harmony_ollama::ClientBuilder::new().idle_timeout(Some(std::time::Duration::from_secs(30)));
+    /// use std::time::Duration;
+    /// use futures_util::StreamExt;
+    /// use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{Error, GenerateRequest, OllamaClient, TimeoutPhase};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut w = OllamaNdjson::new("m");
+    /// w.response("<|channel|>final<|message|>Hi");
+    /// let line = w.finish();
+    /// // One line, then silence with the connection open.
+    /// let server = FakeOllama::start([Reply::ndjson(line.clone()).stall_after(line.len())]).await.unwrap();
+    /// let client = OllamaClient::builder()
+    ///     .host(server.url())
+    ///     .idle_timeout(Some(Duration::from_millis(100)))
+    ///     .build()
+    ///     .unwrap();
+    /// let mut stream = client.generate_raw(&GenerateRequest::new("m", "hi")).await.unwrap();
+    /// let mut last = None;
+    /// while let Some(event) = stream.next().await {
+    ///     last = Some(event);
+    /// }
+    /// let err = last.unwrap().unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { phase: TimeoutPhase::Idle, .. }), "{err:?}");
+    /// assert_eq!(err.partial().unwrap().content, "<|channel|>final<|message|>Hi");
+    /// # });
     /// ```
     pub fn idle_timeout(mut self, t: Option<Duration>) -> Self {
         self.idle_timeout = t;
@@ -211,7 +267,19 @@ impl ClientBuilder {
     /// Limit on a whole request, headers and streamed body included.
     ///
     /// ```
-    /// let _ = harmony_ollama::ClientBuilder::new().total_timeout(Some(std::time::Duration::from_secs(300)));
+    /// use std::time::Duration;
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::{Error, OllamaClient, TimeoutPhase};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::start([Reply::silent()]).await.unwrap();
+    /// let client = OllamaClient::builder()
+    ///     .host(server.url())
+    ///     .total_timeout(Some(Duration::from_millis(100)))
+    ///     .build()
+    ///     .unwrap();
+    /// let err = client.version().await.unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { phase: TimeoutPhase::Total, .. }), "{err:?}");
+    /// # });
     /// ```
     pub fn total_timeout(mut self, t: Option<Duration>) -> Self {
         self.total_timeout = t;
@@ -351,7 +419,8 @@ impl OllamaClient {
     /// A builder with defaults (not the environment).
     ///
     /// ```
-    /// let _ = harmony_ollama::OllamaClient::builder();
+    /// let client = harmony_ollama::OllamaClient::builder().host("gpu-box:11434").build().unwrap();
+    /// assert_eq!(client.host(), "http://gpu-box:11434");
     /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
@@ -446,6 +515,7 @@ impl OllamaClient {
                 .think
                 .or(self.config.reasoning_effort)
                 .map(ReasoningEffort::as_str),
+            format: req.format.as_ref().and_then(ollama_format),
             options,
             keep_alive: req.keep_alive.or(self.keep_alive),
         };

@@ -10,17 +10,17 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::StreamExt;
-use harmony_chat::{ChatMessage, ChatTool, ReasoningEffort};
+use harmony_chat::{ChatMessage, ChatTool};
 use tokio::time::Instant;
 
 use crate::client::OllamaClient;
 use crate::modes::engine::Engine;
 use crate::modes::events::{EventSink, ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 use crate::modes::prompt;
-use crate::modes::response::{HarmonyResponse, ResponseAccumulator};
+use crate::modes::response::{parse_partial, HarmonyResponse, ResponseAccumulator};
+use crate::modes::settings::ChatSettings;
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
-use crate::transport::options::{KeepAlive, Options};
 use crate::transport::request::{GenerateRequest, OllamaChatRequest};
 use crate::transport::stream::{ChatEvent, ChatStream, GenerateEvent, GenerateStream};
 
@@ -165,7 +165,13 @@ impl Stream for ModeStream {
             match &mut this.source {
                 Source::Generate(stream) => {
                     match generate_step(&mut this.engine, stream.poll_next_unpin(cx), &mut sink) {
-                        Poll::Ready(Some(e)) => pending.push_back(Err(e)),
+                        Poll::Ready(Some(mut e)) => {
+                            // Never raw markup in the error: the text so far, parsed.
+                            if let Some(partial) = e.partial_mut() {
+                                parse_partial(partial);
+                            }
+                            pending.push_back(Err(e));
+                        }
                         Poll::Ready(None) => {}
                         Poll::Pending => return Poll::Pending,
                     }
@@ -293,7 +299,7 @@ impl OllamaClient {
         let mut notes = Queue::new();
         let source = match mode {
             ChatMode::Harmony => {
-                let prompt = prompt::harmony_prompt(messages, tools, effort)?;
+                let prompt = self.harmony_prompt_with(messages, tools, settings)?;
                 let mut req = GenerateRequest::new(model, prompt);
                 req.options = settings.options.clone();
                 req.keep_alive = settings.keep_alive;
@@ -327,6 +333,7 @@ impl OllamaClient {
                 req.options = settings.options.clone();
                 req.keep_alive = settings.keep_alive;
                 req.think = effort;
+                req.format = settings.format.clone();
                 match self.chat_stream(&req).await {
                     Ok(stream) => Source::Chat(Some(stream)),
                     // Ollama answered HTTP 500 before streaming: salvage right away.
@@ -367,7 +374,33 @@ impl OllamaClient {
         messages: &[ChatMessage],
         tools: &[ChatTool],
     ) -> Result<String, Error> {
-        prompt::harmony_prompt(messages, tools, self.config().reasoning_effort)
+        self.harmony_prompt_with(messages, tools, &ChatSettings::new())
+    }
+
+    /// The prompt [`stream_with`](Self::stream_with) sends in harmony mode with
+    /// `settings`: each one given replaces the client's.
+    ///
+    /// # Errors
+    /// The conversation cannot be rendered ([`Error::Config`]).
+    ///
+    /// ```
+    /// use harmony_chat::{ChatMessage, ChatRole};
+    /// use harmony_ollama::{ChatSettings, ReasoningEffort, SystemContent};
+    /// let client = harmony_ollama::OllamaClient::builder().reasoning_effort(Some(ReasoningEffort::Low)).build().unwrap();
+    /// let user = [ChatMessage::new(ChatRole::User, "Hi")];
+    /// let dated = ChatSettings::new().system(SystemContent::new().with_conversation_start_date("2026-12-02"));
+    /// let prompt = client.harmony_prompt_with(&user, &[], &dated).unwrap();
+    /// assert!(prompt.contains("Current date: 2026-12-02\n\nReasoning: low"));
+    /// ```
+    pub fn harmony_prompt_with(
+        &self,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+        settings: &ChatSettings,
+    ) -> Result<String, Error> {
+        let mut settings = settings.clone();
+        settings.reasoning_effort = settings.reasoning_effort.or(self.config().reasoning_effort);
+        prompt::harmony_prompt(messages, tools, &settings)
     }
 }
 
@@ -438,103 +471,32 @@ impl OllamaClient {
         tools: &[ChatTool],
         settings: &ChatSettings,
     ) -> Result<HarmonyResponse, Error> {
+        self.complete_observed(model, messages, tools, settings, &mut |_| {})
+            .await
+    }
+
+    /// [`complete_with`](Self::complete_with), showing `observe` every event as it
+    /// arrives (the streaming tool loop's hook).
+    pub(crate) async fn complete_observed(
+        &self,
+        model: &str,
+        messages: &[ChatMessage],
+        tools: &[ChatTool],
+        settings: &ChatSettings,
+        observe: &mut (dyn FnMut(&StreamEvent) + Send),
+    ) -> Result<HarmonyResponse, Error> {
         let mode = settings.mode.unwrap_or(self.config().mode);
         let started = Instant::now();
         let mut stream = self.stream_with(model, messages, tools, settings).await?;
         let mut builder = ResponseAccumulator::started_at(mode, started);
         while let Some(event) = stream.next().await {
-            builder.push(event?);
+            let event = event?;
+            observe(&event);
+            builder.push(event);
         }
         let raw = stream.raw_text().map(str::to_owned);
         let mut response = builder.finish();
         response.metadata.raw_text = raw;
         Ok(response)
-    }
-}
-
-/// Per-request settings of [`OllamaClient::complete_with`],
-/// [`stream_with`](OllamaClient::stream_with) and [`ToolLoop::settings`](crate::ToolLoop::settings):
-/// each one set replaces the client's for this request, each one left `None` keeps it.
-///
-/// ```
-/// use harmony_ollama::{ChatMode, ChatSettings, KeepAlive, Options, ReasoningEffort};
-/// let s = ChatSettings::new()
-///     .mode(ChatMode::Harmony)
-///     .reasoning_effort(ReasoningEffort::High)
-///     .options(Options::new().num_ctx(8192))
-///     .keep_alive(KeepAlive::Forever);
-/// assert_eq!(s.mode, Some(ChatMode::Harmony));
-/// assert_eq!(s.reasoning_effort, Some(ReasoningEffort::High));
-/// assert!(s.options.is_some() && s.keep_alive.is_some());
-/// assert_eq!(ChatSettings::new().mode, None);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct ChatSettings {
-    /// Harmony or standard mode.
-    pub mode: Option<ChatMode>,
-    /// The reasoning effort (harmony mode: the system message; standard mode: `think`).
-    pub reasoning_effort: Option<ReasoningEffort>,
-    /// Model options (`num_ctx`, temperature, `num_predict`, ...), all of them: the
-    /// client's are not merged in.
-    pub options: Option<Options>,
-    /// How long Ollama keeps the model loaded after this request.
-    pub keep_alive: Option<KeepAlive>,
-}
-
-impl ChatSettings {
-    /// Nothing set: the client's settings apply.
-    ///
-    /// ```
-    /// assert_eq!(harmony_ollama::ChatSettings::new(), Default::default());
-    /// ```
-    pub fn new() -> Self {
-        ChatSettings::default()
-    }
-
-    /// Sets the mode.
-    ///
-    /// ```
-    /// use harmony_ollama::{ChatMode, ChatSettings};
-    /// assert_eq!(ChatSettings::new().mode(ChatMode::Standard).mode, Some(ChatMode::Standard));
-    /// ```
-    pub fn mode(mut self, mode: ChatMode) -> Self {
-        self.mode = Some(mode);
-        self
-    }
-
-    /// Sets the reasoning effort.
-    ///
-    /// ```
-    /// use harmony_ollama::{ChatSettings, ReasoningEffort};
-    /// let s = ChatSettings::new().reasoning_effort(ReasoningEffort::Low);
-    /// assert_eq!(s.reasoning_effort, Some(ReasoningEffort::Low));
-    /// ```
-    pub fn reasoning_effort(mut self, effort: ReasoningEffort) -> Self {
-        self.reasoning_effort = Some(effort);
-        self
-    }
-
-    /// Sets the model options.
-    ///
-    /// ```
-    /// use harmony_ollama::{ChatSettings, Options};
-    /// let s = ChatSettings::new().options(Options::new().num_ctx(4096));
-    /// assert_eq!(s.options, Some(Options::new().num_ctx(4096)));
-    /// ```
-    pub fn options(mut self, options: Options) -> Self {
-        self.options = Some(options);
-        self
-    }
-
-    /// Sets `keep_alive`.
-    ///
-    /// ```
-    /// use harmony_ollama::{ChatSettings, KeepAlive};
-    /// assert_eq!(ChatSettings::new().keep_alive(KeepAlive::Forever).keep_alive, Some(KeepAlive::Forever));
-    /// ```
-    pub fn keep_alive(mut self, keep_alive: KeepAlive) -> Self {
-        self.keep_alive = Some(keep_alive);
-        self
     }
 }

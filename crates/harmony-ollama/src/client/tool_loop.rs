@@ -6,8 +6,10 @@ use std::future::Future;
 use harmony_chat::{ChatMessage, ChatRole, ChatTool};
 use harmony_tools::ToolCall;
 
-use crate::client::{ChatSettings, OllamaClient};
+use crate::client::OllamaClient;
+use crate::modes::events::StreamEvent;
 use crate::modes::response::HarmonyResponse;
+use crate::modes::settings::ChatSettings;
 use crate::transport::config::ChatMode;
 use crate::transport::error::Error;
 
@@ -81,7 +83,8 @@ impl ToolLoop<'_> {
     ///
     /// ```
     /// let client = harmony_ollama::OllamaClient::builder().build().unwrap();
-    /// let _ = client.tool_loop("m", &[]).mode(harmony_ollama::ChatMode::Harmony);
+    /// let l = client.tool_loop("m", &[]).mode(harmony_ollama::ChatMode::Harmony);
+    /// assert_eq!(l.current_settings().mode, Some(harmony_ollama::ChatMode::Harmony));
     /// ```
     pub fn mode(mut self, mode: ChatMode) -> Self {
         self.settings.mode = Some(mode);
@@ -89,7 +92,7 @@ impl ToolLoop<'_> {
     }
 
     /// Per-request settings for every request of the loop (reasoning effort, model
-    /// options, `keep_alive`); a mode left unset keeps the loop's.
+    /// options, `keep_alive`, format, system content); a mode left unset keeps the loop's.
     ///
     /// ```
     /// use harmony_ollama::{ChatMode, ChatSettings, ReasoningEffort};
@@ -198,12 +201,62 @@ impl ToolLoop<'_> {
     /// ```
     pub async fn run<F, Fut>(
         &self,
-        mut messages: Vec<ChatMessage>,
-        mut execute: F,
+        messages: Vec<ChatMessage>,
+        execute: F,
     ) -> Result<ToolLoopOutcome, Error>
     where
         F: FnMut(ToolCall) -> Fut,
         Fut: Future<Output = String>,
+    {
+        self.run_with_events(messages, execute, |_, _| {}).await
+    }
+
+    /// [`run`](Self::run), streaming: `on_event` sees every [`StreamEvent`] of every
+    /// step as it arrives, with the step's number (from 1), so an agent can print the
+    /// reasoning, the answer and each call's arguments while they are generated. The
+    /// outcome is the one `run` returns.
+    ///
+    /// ```
+    /// use harmony_chat::{ChatMessage, ChatRole, ChatTool};
+    /// use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{ChatMode, OllamaClient, StreamEvent};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut call = OllamaNdjson::new("gpt-oss:20b");
+    /// call.response("<|channel|>commentary to=functions.now<|message|>{}").generate_done("stop");
+    /// let mut answer = OllamaNdjson::new("gpt-oss:20b");
+    /// answer.response("<|channel|>final<|message|>It is ").response("noon.").generate_done("stop");
+    /// let server = FakeOllama::start([Reply::ndjson(call.finish()), Reply::ndjson(answer.finish())]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).mode(ChatMode::Harmony).build().unwrap();
+    /// let tools = [ChatTool::function("now", "The time.", serde_json::json!({"type": "object"}))];
+    /// let mut seen = Vec::new();
+    /// let outcome = client
+    ///     .tool_loop("gpt-oss:20b", &tools)
+    ///     .run_with_events(
+    ///         vec![ChatMessage::new(ChatRole::User, "Time?")],
+    ///         |_call| async { "12:00".to_owned() },
+    ///         |step, event| match event {
+    ///             StreamEvent::ToolCallStart(start) => seen.push(format!("{step}: call {}", start.name)),
+    ///             StreamEvent::Delta { text, .. } => seen.push(format!("{step}: {text}")),
+    ///             _ => {}
+    ///         },
+    ///     )
+    ///     .await
+    ///     .unwrap();
+    /// assert_eq!(seen, ["1: call now", "2: It is ", "2: noon."]);
+    /// assert_eq!(outcome.response.final_content.as_deref(), Some("It is noon."));
+    /// # });
+    /// ```
+    pub async fn run_with_events<F, Fut, E>(
+        &self,
+        mut messages: Vec<ChatMessage>,
+        mut execute: F,
+        mut on_event: E,
+    ) -> Result<ToolLoopOutcome, Error>
+    where
+        F: FnMut(ToolCall) -> Fut,
+        Fut: Future<Output = String>,
+        E: FnMut(usize, &StreamEvent) + Send,
     {
         let mut executed = Vec::new();
         let mut step = 0;
@@ -211,7 +264,13 @@ impl ToolLoop<'_> {
             step += 1;
             let response = self
                 .client
-                .complete_with(&self.model, &messages, &self.tools, &self.settings)
+                .complete_observed(
+                    &self.model,
+                    &messages,
+                    &self.tools,
+                    &self.settings,
+                    &mut |event| on_event(step, event),
+                )
                 .await?;
             if response.tool_calls.is_empty() {
                 if response.final_content.is_some() {

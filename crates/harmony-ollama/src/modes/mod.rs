@@ -2,7 +2,7 @@
 //! [`HarmonyResponse`], the same in both modes. The only layer that needs
 //! `harmony-chat` (prompts) and `harmony-tools` (tool calls). Imports the transport,
 //! never the client; its modules form a DAG: `events` <- `translate` <- `salvage` <-
-//! `engine`, `events` <- `response`, and `prompt` on its own.
+//! `engine`, `events` <- `response`, and `settings` <- `prompt`.
 //!
 //! [`StreamEvent`]: crate::StreamEvent
 //! [`HarmonyResponse`]: crate::HarmonyResponse
@@ -12,4 +12,5 @@ pub(crate) mod events;
 pub(crate) mod prompt;
 pub(crate) mod response;
 pub(crate) mod salvage;
+pub(crate) mod settings;
 pub(crate) mod translate;

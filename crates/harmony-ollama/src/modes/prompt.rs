@@ -2,35 +2,45 @@
 //! messages (standard mode), from one OpenAI-style conversation.
 
 use harmony_chat::{
-    from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, ReasoningEffort, Role, SystemContent,
-    TextOptions,
+    from_chat, ChatMessage, ChatOptions, ChatRole, ChatTool, ResponseFormat, Role, TextOptions,
 };
 
+use crate::modes::settings::ChatSettings;
 use crate::transport::error::{ConfigError, Error};
 use crate::transport::request::ChatRequestMessage;
 
-/// The prompt harmony mode sends for `messages` and `tools`: the conversation rendered
-/// for the next assistant turn (ending `<|start|>assistant`), with `effort` in the
-/// system message when given. For logging and token budgets.
+/// The prompt harmony mode sends for `messages` and `tools` with `settings`: the
+/// conversation rendered for the next assistant turn (ending `<|start|>assistant`). The
+/// system message is [`ChatSettings::system`] (or the default one) with the settings'
+/// reasoning effort; a [`ChatSettings::format`] adds its `# Response Formats` section
+/// to the developer message, after the caller's instructions. For logging and token
+/// budgets; [`OllamaClient::harmony_prompt`](crate::OllamaClient::harmony_prompt) fills in
+/// the client's reasoning effort.
 ///
 /// # Errors
 /// The conversation cannot be rendered ([`Error::Config`]).
 ///
 /// ```
 /// use harmony_chat::{ChatMessage, ChatRole};
-/// use harmony_ollama::{harmony_prompt, ReasoningEffort};
-/// let prompt = harmony_prompt(&[ChatMessage::new(ChatRole::User, "Hi")], &[], Some(ReasoningEffort::High)).unwrap();
-/// assert!(prompt.contains("Reasoning: high"));
+/// use harmony_ollama::{harmony_prompt, ChatSettings, ReasoningEffort, ResponseFormat, SystemContent};
+///
+/// let settings = ChatSettings::new()
+///     .reasoning_effort(ReasoningEffort::High)
+///     .system(SystemContent::new().with_conversation_start_date("2026-12-02"))
+///     .format(ResponseFormat::json_schema("city", serde_json::json!({"type": "object"})));
+/// let prompt = harmony_prompt(&[ChatMessage::new(ChatRole::User, "Hi")], &[], &settings).unwrap();
+/// assert!(prompt.contains("Current date: 2026-12-02\n\nReasoning: high"));
+/// assert!(prompt.contains("# Response Formats\n\n## city\n\n{\"type\":\"object\"}<|end|>"));
 /// assert!(prompt.ends_with("<|start|>user<|message|>Hi<|end|><|start|>assistant"));
 /// ```
 pub fn harmony_prompt(
     messages: &[ChatMessage],
     tools: &[ChatTool],
-    effort: Option<ReasoningEffort>,
+    settings: &ChatSettings,
 ) -> Result<String, Error> {
-    let mut system = SystemContent::new();
-    if let Some(e) = effort {
-        system = system.with_reasoning_effort(e);
+    let mut system = settings.system.clone().unwrap_or_default();
+    if let Some(e) = settings.reasoning_effort {
+        system.reasoning_effort = Some(e);
     }
     let options = ChatOptions {
         system,
@@ -43,7 +53,21 @@ pub fn harmony_prompt(
             allowed: "a conversation harmony-chat can render",
         })
     };
-    let conversation = from_chat(messages, tools, &options).map_err(render_err)?;
+    let section = settings
+        .format
+        .as_ref()
+        .and_then(ResponseFormat::developer_section);
+    let conversation = match section {
+        // from_chat joins every system/developer text, in order, into the developer
+        // instructions: the format goes last.
+        Some(section) => {
+            let mut with_format = messages.to_vec();
+            with_format.push(ChatMessage::new(ChatRole::Developer, section));
+            from_chat(&with_format, tools, &options)
+        }
+        None => from_chat(messages, tools, &options),
+    }
+    .map_err(render_err)?;
     let prompt = harmony_chat::Renderer::new()
         .render_text_for_completion(&conversation, Role::Assistant, &TextOptions::default())
         .map_err(render_err)?;

@@ -15,14 +15,15 @@
 use std::time::Duration;
 
 use harmony_chat::{ChatMessage, ChatRole, ChatToolCall};
-use harmony_stream::{Collector, Diagnostic, Event, OwnedDiagnostic, Sink};
+use harmony_stream::{Collector, Diagnostic, Event, OwnedDiagnostic, Sink, TextParser};
 use harmony_tools::{ToolCall, ToolCallStart};
 use tokio::time::Instant;
 
 use crate::modes::events::{ResponseDiagnostic, ResponseDiagnosticKind, StreamEvent};
 use crate::transport::config::ChatMode;
+use crate::transport::error::Partial;
 use crate::transport::line::OllamaMetrics;
-use crate::transport::stream::Done;
+use crate::transport::stream::{Done, DoneReason};
 
 /// The answer to one completion request, whichever mode produced it.
 ///
@@ -55,8 +56,9 @@ pub struct ResponseMetadata {
     pub mode: ChatMode,
     /// Model that answered.
     pub model: String,
-    /// Ollama's `done_reason`.
-    pub done_reason: Option<String>,
+    /// Why generation ended: Ollama's `done_reason`, typed
+    /// ([`DoneReason::NoDoneLine`] when no `done` line came, as after a salvaged call).
+    pub done_reason: DoneReason,
     /// Generation hit the token limit (`done_reason: "length"`).
     pub truncated: bool,
     /// Ollama's timings and token counts.
@@ -289,7 +291,7 @@ impl ResponseAccumulator {
                 mode,
                 model: done.model.clone(),
                 truncated: done.is_truncated(),
-                done_reason: done.done_reason().map(str::to_owned),
+                done_reason: done.reason,
                 metrics: done.metrics,
                 diagnostics: completion.diagnostics,
                 response_diagnostics: self.notes,
@@ -298,5 +300,25 @@ impl ResponseAccumulator {
                 raw_text,
             },
         }
+    }
+}
+
+/// Harmony mode: turns a failed stream's [`Partial`], whose `content` is the raw
+/// completion text, into the answer and the reasoning parsed from it (as the engine
+/// parses: an implicit assistant header). Runs once, on the error path.
+pub(crate) fn parse_partial(partial: &mut Partial) {
+    let raw = std::mem::take(&mut partial.content);
+    let mut parser = TextParser::new();
+    let mut collector = Collector::new();
+    parser.feed(raw.as_bytes(), &mut collector);
+    parser.finish(&mut collector);
+    let completion = collector.finish();
+    partial.content = completion.content().unwrap_or_default();
+    let reasoning = completion.reasoning().unwrap_or_default();
+    if partial.thinking.is_empty() {
+        partial.thinking = reasoning;
+    } else if !reasoning.is_empty() {
+        partial.thinking.push('\n');
+        partial.thinking.push_str(&reasoning);
     }
 }

@@ -126,7 +126,7 @@ pub(crate) fn call_events(
         index,
         id: id.clone(),
         name: name.to_owned(),
-        namespace: "functions".into(),
+        namespace: harmony_tools::Namespace::Functions,
         recipient,
         channel: Some("commentary".into()),
         content_type: Some("<|constrain|>json".into()),

@@ -109,8 +109,13 @@ pub enum ConfigError {
 
 /// Text received before a stream failed.
 ///
-/// For `/api/generate`, `content` is the concatenated `response` fragments (raw
-/// harmony text in raw mode); for `/api/chat`, the concatenated `message.content`.
+/// For `/api/chat`, `content` and `thinking` are the concatenated `message.content` and
+/// `message.thinking`. For `/api/generate` ([`GenerateStream`](crate::GenerateStream)),
+/// `content` is the concatenated `response` fragments, raw harmony text in raw mode;
+/// harmony mode ([`ModeStream`](crate::ModeStream), `complete`) parses that text, so
+/// `content` is the answer so far and `thinking` the reasoning, never markup (the text
+/// as streamed, markers included, stays readable as
+/// [`ModeStream::raw_text`](crate::ModeStream::raw_text)).
 ///
 /// ```
 /// let partial = harmony_ollama::Partial::default();
@@ -404,6 +409,23 @@ fn html_message(url: &str, status: u16, title: Option<&str>) -> String {
     out
 }
 
+/// The [`Partial`] of the errors that can happen mid-stream, borrowed as the error is
+/// (shared or mutable): one list of those variants for [`Error::partial`] and
+/// [`Error::partial_mut`].
+macro_rules! partial_of {
+    ($error:expr) => {
+        match $error {
+            Error::ToolCallParse { partial, .. }
+            | Error::Stream { partial, .. }
+            | Error::Incomplete { partial }
+            | Error::Disconnected { partial, .. }
+            | Error::Timeout { partial, .. }
+            | Error::Decode { partial, .. } => Some(partial),
+            _ => None,
+        }
+    };
+}
+
 impl Error {
     /// How long the server asked to wait before retrying, for [`Error::Busy`].
     ///
@@ -445,15 +467,20 @@ impl Error {
     /// assert!(err.partial().is_none());
     /// ```
     pub fn partial(&self) -> Option<&Partial> {
-        match self {
-            Error::ToolCallParse { partial, .. }
-            | Error::Stream { partial, .. }
-            | Error::Incomplete { partial }
-            | Error::Disconnected { partial, .. }
-            | Error::Timeout { partial, .. }
-            | Error::Decode { partial, .. } => Some(partial),
-            _ => None,
-        }
+        partial_of!(self)
+    }
+
+    /// [`partial`](Self::partial), mutable.
+    ///
+    /// ```
+    /// use harmony_ollama::{Error, Partial};
+    ///
+    /// let mut err = Error::Incomplete { partial: Partial::default() };
+    /// err.partial_mut().unwrap().content.push_str("Hi");
+    /// assert_eq!(err.partial().unwrap().content, "Hi");
+    /// ```
+    pub fn partial_mut(&mut self) -> Option<&mut Partial> {
+        partial_of!(self)
     }
 }
 

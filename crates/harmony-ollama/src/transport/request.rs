@@ -1,6 +1,6 @@
 //! Request bodies for `/api/generate` (raw, streaming) and `/api/chat` (streaming).
 
-use harmony_chat::ReasoningEffort;
+use harmony_chat::{ReasoningEffort, ResponseFormat};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -173,6 +173,9 @@ pub struct OllamaChatRequest {
     /// Reasoning effort, sent as Ollama's `think`; `None` uses the client's
     /// configuration (`HARMONY_REASONING_EFFORT`).
     pub think: Option<ReasoningEffort>,
+    /// Structured output, sent as Ollama's `format`: `"json"` for any JSON object, the
+    /// schema itself for a JSON schema; nothing for text.
+    pub format: Option<ResponseFormat>,
 }
 
 impl OllamaChatRequest {
@@ -190,6 +193,7 @@ impl OllamaChatRequest {
             options: None,
             keep_alive: None,
             think: None,
+            format: None,
         }
     }
 
@@ -236,6 +240,18 @@ impl OllamaChatRequest {
         self.think = Some(effort);
         self
     }
+
+    /// Sets the structured output format (`format`).
+    ///
+    /// ```
+    /// use harmony_ollama::{OllamaChatRequest, ResponseFormat};
+    /// let req = OllamaChatRequest::new("m", vec![]).format(ResponseFormat::JsonObject);
+    /// assert_eq!(req.format, Some(ResponseFormat::JsonObject));
+    /// ```
+    pub fn format(mut self, format: ResponseFormat) -> Self {
+        self.format = Some(format);
+        self
+    }
 }
 
 /// The `/api/generate` body on the wire.
@@ -261,8 +277,20 @@ pub(crate) struct ChatWire<'a> {
     pub stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub think: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<Value>,
     #[serde(skip_serializing_if = "Options::is_empty")]
     pub options: &'a Options,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive: Option<KeepAlive>,
+}
+
+/// A format as Ollama's `format` field spells it: `"json"` for any JSON object, the
+/// schema for a JSON schema, nothing for text.
+pub(crate) fn ollama_format(format: &ResponseFormat) -> Option<Value> {
+    match format {
+        ResponseFormat::Text => None,
+        ResponseFormat::JsonObject => Some(Value::from("json")),
+        ResponseFormat::JsonSchema { schema, .. } => Some(schema.clone()),
+    }
 }
