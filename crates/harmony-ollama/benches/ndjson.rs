@@ -36,7 +36,8 @@ struct OwnedLine {
     done: bool,
 }
 
-fn input() -> Vec<u8> {
+/// The bundled recordings, each passed through `convert`, concatenated, 50 times over.
+fn recordings(convert: impl Fn(String) -> String) -> Vec<u8> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/recordings");
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -46,9 +47,14 @@ fn input() -> Vec<u8> {
     paths.sort();
     let mut one = Vec::new();
     for path in paths {
-        one.extend(std::fs::read(path).unwrap());
+        one.extend(convert(std::fs::read_to_string(path).unwrap()).into_bytes());
     }
     one.repeat(50)
+}
+
+/// The recordings as `/api/generate` sends them.
+fn input() -> Vec<u8> {
+    recordings(|r| r)
 }
 
 /// Feeds one response fragment to the lexer; counts the delta bytes it yields.
@@ -126,7 +132,7 @@ fn weigh(e: &StreamEvent, n: &mut usize) {
 
 fn events(c: &mut Criterion) {
     let generate = input();
-    let chat = chat_ndjson_from_generate(std::str::from_utf8(&generate).unwrap()).into_bytes();
+    let chat = recordings(|r| chat_ndjson_from_generate(&r));
     let mut g = c.benchmark_group("ndjson_events");
     g.throughput(Throughput::Bytes(generate.len() as u64));
     g.bench_function("harmony mode: /api/generate bytes -> StreamEvents", |b| {
