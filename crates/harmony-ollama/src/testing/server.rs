@@ -58,8 +58,9 @@ const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r
 /// How a streamed body is cut into socket writes.
 ///
 /// ```
-/// use harmony_ollama::testing::Chunking;
-/// let _ = Chunking::Every(3);
+/// use harmony_ollama::testing::{Chunking, Reply};
+/// let reply = Reply::ndjson("{}\n").chunking(Chunking::Every(3));
+/// assert_eq!(reply.body(), b"{}\n");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chunking {
@@ -90,7 +91,7 @@ enum Break {
 ///
 /// let reply = Reply::ndjson("{\"done\":true}\n").chunking(Chunking::Every(2)).delay(Duration::from_millis(1));
 /// let not_found = Reply::model_not_found("gpt-oss:20b");
-/// # let _ = (reply, not_found);
+/// assert_eq!((reply.status(), not_found.status()), (200, 404));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -128,7 +129,8 @@ impl Reply {
     /// time.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n");
+    /// let reply = harmony_ollama::testing::Reply::ndjson("{\"done\":true}\n");
+    /// assert_eq!((reply.status(), reply.body()), (200, &b"{\"done\":true}\n"[..]));
     /// ```
     pub fn ndjson(body: impl Into<String>) -> Reply {
         Reply::new(200, "application/x-ndjson", body.into().into_bytes(), true)
@@ -155,7 +157,8 @@ impl Reply {
     /// An HTTP error the way Ollama sends one: `status` with `{"error":"message"}`.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::error(500, "boom");
+    /// let reply = harmony_ollama::testing::Reply::error(500, "boom \"x\"");
+    /// assert_eq!((reply.status(), reply.body()), (500, &br#"{"error":"boom \"x\""}"#[..]));
     /// ```
     pub fn error(status: u16, message: &str) -> Reply {
         let mut body = String::from("{\"error\":");
@@ -173,7 +176,8 @@ impl Reply {
     /// found`.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::model_not_found("gpt-oss:20b");
+    /// let reply = harmony_ollama::testing::Reply::model_not_found("gpt-oss:20b");
+    /// assert_eq!((reply.status(), reply.body()), (404, &br#"{"error":"model 'gpt-oss:20b' not found"}"#[..]));
     /// ```
     pub fn model_not_found(model: &str) -> Reply {
         Reply::error(404, &format!("model '{model}' not found"))
@@ -270,7 +274,12 @@ impl Reply {
     /// Ollama's 500 when its tool-call parser fails on the model's output.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::tool_call_parse_error("{\"a\":1]}", "invalid character ']' after object key:value pair");
+    /// let reply = harmony_ollama::testing::Reply::tool_call_parse_error("{\"a\":1]}", "invalid character ']' after object key:value pair");
+    /// assert_eq!(reply.status(), 500);
+    /// assert_eq!(
+    ///     reply.body(),
+    ///     br#"{"error":"error parsing tool call: raw='{\"a\":1]}', err=invalid character ']' after object key:value pair"}"#
+    /// );
     /// ```
     pub fn tool_call_parse_error(raw: &str, detail: &str) -> Reply {
         Reply::error(
@@ -283,7 +292,8 @@ impl Reply {
     /// such as the `{"error parsing tool call": ...}` of Ollama 0.11.3/0.11.4).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::error_body(500, "{\"error parsing tool call\":\"x\"}");
+    /// let reply = harmony_ollama::testing::Reply::error_body(500, "{\"error parsing tool call\":\"x\"}");
+    /// assert_eq!((reply.status(), reply.body()), (500, &br#"{"error parsing tool call":"x"}"#[..]));
     /// ```
     pub fn error_body(status: u16, body: &str) -> Reply {
         let mut r = Reply::error(status, "");
@@ -295,7 +305,8 @@ impl Reply {
     /// headers timeout).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::silent();
+    /// let reply = harmony_ollama::testing::Reply::silent();
+    /// assert_eq!((reply.status(), reply.body()), (0, &b""[..]));
     /// ```
     pub fn silent() -> Reply {
         let mut r = Reply::ndjson("");
@@ -325,7 +336,15 @@ impl Reply {
     /// An extra response header.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::server_busy().header("Retry-After", "5");
+    /// use std::time::Duration;
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::start([Reply::server_busy().header("Retry-After", "5")]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let err = client.version().await.unwrap_err();
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
+    /// # });
     /// ```
     pub fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.to_owned(), value.to_owned()));
@@ -335,7 +354,15 @@ impl Reply {
     /// The `Content-Type` header.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").content_type("text/plain");
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::{Error, OllamaClient};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let page = Reply::html(200, "<title>Login</title>").content_type("text/html; charset=utf-8");
+    /// let server = FakeOllama::start([page]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let err = client.version().await.unwrap_err();
+    /// assert!(matches!(err, Error::NotOllama { ref content_type, .. } if content_type == "text/html; charset=utf-8"), "{err:?}");
+    /// # });
     /// ```
     pub fn content_type(mut self, content_type: &str) -> Reply {
         self.content_type = content_type.to_owned();
@@ -345,7 +372,19 @@ impl Reply {
     /// How the body is split into writes.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").chunking(harmony_ollama::testing::Chunking::Every(1));
+    /// use futures_util::StreamExt;
+    /// use harmony_ollama::testing::{Chunking, FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{GenerateEvent, GenerateRequest, OllamaClient};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut w = OllamaNdjson::new("m");
+    /// w.response("é<|end|>").generate_done("stop");
+    /// // One byte per write: escapes, UTF-8 characters and lines all split.
+    /// let server = FakeOllama::start([Reply::ndjson(w.finish()).chunking(Chunking::Every(1))]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let mut stream = client.generate_raw(&GenerateRequest::new("m", "hi")).await.unwrap();
+    /// let first = stream.next().await.unwrap().unwrap();
+    /// assert_eq!(first, GenerateEvent::Response("é<|end|>".into()));
+    /// # });
     /// ```
     pub fn chunking(mut self, chunking: Chunking) -> Reply {
         self.chunking = chunking;
@@ -355,7 +394,17 @@ impl Reply {
     /// Pause before each write (pacing, or to give a client time to hang up).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").delay(std::time::Duration::from_millis(5));
+    /// use std::time::{Duration, Instant};
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let version = Reply::json(&serde_json::json!({"version": "0.12.3"})).delay(Duration::from_millis(50));
+    /// let server = FakeOllama::start([version]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let started = Instant::now();
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3");
+    /// assert!(started.elapsed() >= Duration::from_millis(50));
+    /// # });
     /// ```
     pub fn delay(mut self, delay: Duration) -> Reply {
         self.delay = delay;
@@ -365,7 +414,22 @@ impl Reply {
     /// Close the connection after `bytes` of body, without the terminating chunk.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").cut_after(1);
+    /// use futures_util::StreamExt;
+    /// use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{Error, GenerateRequest, OllamaClient};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut w = OllamaNdjson::new("m");
+    /// w.response("Hi");
+    /// let line = w.finish();
+    /// let server = FakeOllama::start([Reply::ndjson(line.clone()).cut_after(line.len() - 1)]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let mut stream = client.generate_raw(&GenerateRequest::new("m", "hi")).await.unwrap();
+    /// let mut last = None;
+    /// while let Some(event) = stream.next().await {
+    ///     last = Some(event);
+    /// }
+    /// assert!(matches!(last, Some(Err(Error::Disconnected { .. }))), "{last:?}");
+    /// # });
     /// ```
     pub fn cut_after(mut self, bytes: usize) -> Reply {
         self.brk = Some(Break::Cut(bytes));
@@ -376,7 +440,22 @@ impl Reply {
     /// middlebox that gave up.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").reset_after(1);
+    /// use futures_util::StreamExt;
+    /// use harmony_ollama::testing::{FakeOllama, OllamaNdjson, Reply};
+    /// use harmony_ollama::{Error, GenerateRequest, OllamaClient};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let mut w = OllamaNdjson::new("m");
+    /// w.response("Hi");
+    /// let line = w.finish();
+    /// let server = FakeOllama::start([Reply::ndjson(line.clone()).reset_after(line.len() - 1)]).await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let mut stream = client.generate_raw(&GenerateRequest::new("m", "hi")).await.unwrap();
+    /// let mut last = None;
+    /// while let Some(event) = stream.next().await {
+    ///     last = Some(event);
+    /// }
+    /// assert!(matches!(last, Some(Err(Error::Disconnected { .. }))), "{last:?}");
+    /// # });
     /// ```
     pub fn reset_after(mut self, bytes: usize) -> Reply {
         self.brk = Some(Break::Reset(bytes));
@@ -388,7 +467,20 @@ impl Reply {
     /// client goes away (for timeouts).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::error(500, "boom").stall_after(3);
+    /// use std::time::Duration;
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::{Error, OllamaClient, TimeoutPhase};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // The headers and three bytes of the error body, then nothing.
+    /// let server = FakeOllama::start([Reply::error(500, "boom").stall_after(3)]).await.unwrap();
+    /// let client = OllamaClient::builder()
+    ///     .host(server.url())
+    ///     .total_timeout(Some(Duration::from_millis(100)))
+    ///     .build()
+    ///     .unwrap();
+    /// let err = client.version().await.unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { phase: TimeoutPhase::Total, .. }), "{err:?}");
+    /// # });
     /// ```
     pub fn stall_after(mut self, bytes: usize) -> Reply {
         self.brk = Some(Break::Stall(bytes));
@@ -399,7 +491,17 @@ impl Reply {
     /// server.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::Reply::ndjson("{}\n").close();
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let version = || Reply::json(&serde_json::json!({"version": "0.12.3"}));
+    /// // A keep-alive server whose first reply closes its connection: the client reconnects.
+    /// let server = FakeOllama::builder().replies([version().close(), version()]).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3");
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3");
+    /// assert_eq!(server.connections(), 2);
+    /// # });
     /// ```
     pub fn close(mut self) -> Reply {
         self.close = true;
@@ -562,7 +664,14 @@ impl FakeOllamaBuilder {
     /// Scripted replies, answering the first requests in order (across connections).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().replies([harmony_ollama::testing::Reply::canceled()]);
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().replies([Reply::canceled()]).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert!(client.version().await.is_err(), "the scripted reply comes first");
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3", "then the simulator answers");
+    /// # });
     /// ```
     pub fn replies(mut self, replies: impl IntoIterator<Item = Reply>) -> Self {
         self.replies.extend(replies);
@@ -572,7 +681,14 @@ impl FakeOllamaBuilder {
     /// Models the simulator has (default `gpt-oss:20b`); others get Ollama's 404.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().models(["gpt-oss:120b"]);
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().models(["gpt-oss:120b"]).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert!(client.context_length("gpt-oss:120b").await.is_ok());
+    /// assert!(client.context_length("gpt-oss:20b").await.is_err());
+    /// # });
     /// ```
     pub fn models<I, S>(mut self, models: I) -> Self
     where
@@ -586,7 +702,16 @@ impl FakeOllamaBuilder {
     /// The scripted model.
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().agent(harmony_ollama::testing::Agent::new());
+    /// use harmony_chat::{ChatMessage, ChatRole};
+    /// use harmony_ollama::testing::{Agent, FakeOllama};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().agent(Agent::new()).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let hi = [ChatMessage::new(ChatRole::User, "Hi")];
+    /// let response = client.complete("gpt-oss:20b", &hi, &[]).await.unwrap();
+    /// assert!(response.final_content.is_some());
+    /// # });
     /// ```
     pub fn agent(mut self, agent: Agent) -> Self {
         self.plan.agent = agent;
@@ -596,7 +721,18 @@ impl FakeOllamaBuilder {
     /// Pause before each simulated NDJSON line or SSE event (default none).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().line_delay(std::time::Duration::from_millis(2));
+    /// use std::time::{Duration, Instant};
+    /// use harmony_chat::{ChatMessage, ChatRole};
+    /// use harmony_ollama::testing::FakeOllama;
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().line_delay(Duration::from_millis(20)).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// let started = Instant::now();
+    /// let hi = [ChatMessage::new(ChatRole::User, "Hi")];
+    /// client.complete("gpt-oss:20b", &hi, &[]).await.unwrap();
+    /// assert!(started.elapsed() >= Duration::from_millis(40), "at least two lines, 20 ms apart");
+    /// # });
     /// ```
     pub fn line_delay(mut self, delay: Duration) -> Self {
         self.plan.line_delay = delay;
@@ -607,7 +743,15 @@ impl FakeOllamaBuilder {
     /// `Connection: close` on every reply).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().keep_alive(false);
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().keep_alive(false).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// client.version().await.unwrap();
+    /// client.version().await.unwrap();
+    /// assert_eq!(server.connections(), 2, "a new connection per request");
+    /// # });
     /// ```
     pub fn keep_alive(mut self, keep_alive: bool) -> Self {
         self.plan.keep_alive = keep_alive;
@@ -618,7 +762,17 @@ impl FakeOllamaBuilder {
     /// client (as proxies and Go's `IdleTimeout` do).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().close_idle_after(std::time::Duration::from_millis(50));
+    /// use std::time::Duration;
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().close_idle_after(Duration::from_millis(50)).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// client.version().await.unwrap();
+    /// tokio::time::sleep(Duration::from_millis(150)).await;
+    /// // The pooled connection was closed under the client; the request still succeeds.
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3");
+    /// # });
     /// ```
     pub fn close_idle_after(mut self, idle: Duration) -> Self {
         self.plan.close_idle_after = Some(idle);
@@ -628,7 +782,13 @@ impl FakeOllamaBuilder {
     /// `model_info["gpt-oss.context_length"]` in `/api/show` (default 131072).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().context_length(8192);
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().context_length(8192).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert_eq!(client.context_length("gpt-oss:20b").await.unwrap(), Some(8192));
+    /// # });
     /// ```
     pub fn context_length(mut self, n: u64) -> Self {
         self.plan.context_length = n;
@@ -638,7 +798,13 @@ impl FakeOllamaBuilder {
     /// The `/api/version` answer (default `0.12.3`).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().version("0.11.4");
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().version("0.11.4").start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert_eq!(client.version().await.unwrap(), "0.11.4");
+    /// # });
     /// ```
     pub fn version(mut self, version: &str) -> Self {
         self.plan.version = version.to_owned();
@@ -648,7 +814,18 @@ impl FakeOllamaBuilder {
     /// How long the server lives at most (default [`FakeOllama::LIFETIME`]).
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder().lifetime(std::time::Duration::from_secs(120));
+    /// use std::time::Duration;
+    /// use harmony_ollama::testing::{FakeOllama, Reply};
+    /// use harmony_ollama::OllamaClient;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = FakeOllama::builder().lifetime(Duration::from_millis(100)).start().await.unwrap();
+    /// let client = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// client.version().await.unwrap();
+    /// tokio::time::sleep(Duration::from_millis(300)).await;
+    /// // It no longer accepts connections (one already open may linger).
+    /// let fresh = OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert!(fresh.version().await.is_err(), "the server is gone");
+    /// # });
     /// ```
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
         self.plan.lifetime = lifetime;
@@ -719,7 +896,11 @@ impl FakeOllama {
     /// A keep-alive server with the simulator; see [`FakeOllamaBuilder`].
     ///
     /// ```
-    /// let _ = harmony_ollama::testing::FakeOllama::builder();
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let server = harmony_ollama::testing::FakeOllama::builder().start().await.unwrap();
+    /// let client = harmony_ollama::OllamaClient::builder().host(server.url()).build().unwrap();
+    /// assert_eq!(client.version().await.unwrap(), "0.12.3");
+    /// # });
     /// ```
     pub fn builder() -> FakeOllamaBuilder {
         FakeOllamaBuilder {
