@@ -7,11 +7,8 @@ use crate::model::Role;
 /// `Display` is always a single line, fit to be printed as a CLI error.
 ///
 /// ```
-/// use harmony_chat::{render_json, InputKind, OutputKind};
-///
-/// let err = render_json("{\"messages\": [", InputKind::Harmony, OutputKind::Tokens, None)
-///     .unwrap_err();
-/// assert!(err.to_string().contains("line 1"));
+/// let err = "robot".parse::<harmony_chat::Role>().unwrap_err();
+/// assert_eq!(err.to_string(), "unknown role `robot` (expected user, assistant, system, developer or tool)");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -39,15 +36,6 @@ pub enum RenderError {
         /// The role of the message it was found in.
         role: Role,
     },
-    /// The input is not valid JSON of the expected shape; `message` carries serde's
-    /// description, with line and column.
-    #[error("invalid {what} JSON: {message}")]
-    InvalidJson {
-        /// What was being read (`harmony conversation`, `chat messages`).
-        what: &'static str,
-        /// The parser's message, on one line.
-        message: String,
-    },
     /// A chat `tool` message whose `tool_call_id` names no earlier tool call and that
     /// has no `name` either, so its author cannot be known.
     #[error("chat message {index}: tool result for unknown tool call `{id}` and no `name` given")]
@@ -71,11 +59,4 @@ pub enum RenderError {
         /// The rule it breaks.
         expected: &'static str,
     },
-}
-
-impl RenderError {
-    pub(crate) fn json(what: &'static str, err: &serde_json::Error) -> Self {
-        let message = err.to_string().replace(['\n', '\r'], " ");
-        RenderError::InvalidJson { what, message }
-    }
 }

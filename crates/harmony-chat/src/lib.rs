@@ -16,7 +16,6 @@
 //!   namespace must be names ([`is_valid_name`]); tool schemas cannot end their comments.
 //! - [`PrefixCache`]: re-rendering a conversation that grew reuses the rendered prefix.
 //! - [`from_chat`] / [`to_chat`]: OpenAI-style chat messages to harmony and back.
-//! - [`render_json`]: the `harmony render` command's engine.
 //!
 //! ```
 //! use harmony_chat::{Conversation, DeveloperContent, Message, Renderer, Role, SystemContent};
@@ -41,7 +40,6 @@ mod cache;
 mod convert;
 mod date;
 mod error;
-mod json;
 mod model;
 mod names;
 mod render;
@@ -57,9 +55,6 @@ pub use convert::{
 };
 pub use date::{today_utc, utc_date};
 pub use error::RenderError;
-pub use json::{
-    render_json, render_json_with, InputKind, JsonRender, OutputKind, RenderJsonOptions,
-};
 pub use model::{
     Author, ChannelConfig, Content, Conversation, DeveloperContent, Message, ReasoningEffort, Role,
     SystemContent, ToolDescription, ToolNamespaceConfig,
