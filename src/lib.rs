@@ -30,6 +30,25 @@
 
 pub mod compat;
 
+/// serde_json, the version this crate is built with: tool schemas, arguments and results
+/// are its `Value`s, so an agent needs no dependency of its own for them.
+///
+/// ```
+/// let schema = harmony_kit::serde_json::json!({"type": "object"});
+/// let tool = harmony_kit::chat::ChatTool::function("now", "The time.", schema);
+/// assert_eq!(tool.function.name, "now");
+/// ```
+pub use serde_json;
+
+/// Tokio, the runtime the Ollama client runs on (with its `rt` feature: a
+/// current-thread runtime), so an agent needs no dependency of its own to run it.
+///
+/// ```
+/// let runtime = harmony_kit::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// assert_eq!(runtime.block_on(async { 1 + 1 }), 2);
+/// ```
+pub use tokio;
+
 pub use harmony_chat as chat;
 pub use harmony_ollama as ollama;
 pub use harmony_openai as openai;
