@@ -67,7 +67,7 @@ async fn analysis_tool_call_and_final_from_a_raw_stream() {
     assert!(r.tool_calls[0].complete);
     assert_eq!(r.metadata.mode, ChatMode::Harmony);
     assert_eq!(r.metadata.done_reason, harmony_ollama::DoneReason::Stop);
-    assert!(!r.metadata.truncated);
+    assert!(!r.metadata.truncated());
     assert!(r.metadata.metrics.eval_count.is_some());
     assert_eq!(r.metadata.channel_timings.len(), 3);
     assert_eq!(
@@ -123,7 +123,7 @@ async fn length_leaves_the_open_message_truncated() {
         .complete("gpt-oss:20b", &user("Hi"), &[])
         .await
         .unwrap();
-    assert!(r.metadata.truncated);
+    assert!(r.metadata.truncated());
     assert_eq!(r.thinking.as_deref(), Some("I'm\nthinking"));
     assert_eq!(r.final_content, None);
 }

@@ -110,7 +110,7 @@ async fn both_modes_give_the_same_response_for_every_recording() {
         assert_eq!(h.final_content, s.final_content, "{name}");
         assert_eq!(h.thinking, s.thinking, "{name}");
         assert_eq!(calls(&h), calls(&s), "{name}");
-        assert_eq!(h.metadata.truncated, s.metadata.truncated, "{name}");
+        assert_eq!(h.metadata.truncated(), s.metadata.truncated(), "{name}");
         assert!(!s.salvaged(), "{name}");
         assert!(h.thinking.is_some() || h.final_content.is_some(), "{name}");
     }

@@ -139,18 +139,6 @@ impl FromStr for Namespace {
     }
 }
 
-impl PartialEq<str> for Namespace {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Namespace {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,7 +47,7 @@ pub struct HarmonyResponse {
 /// Everything about a response other than its text.
 ///
 /// ```
-/// assert!(!harmony_ollama::ResponseMetadata::default().truncated);
+/// assert!(!harmony_ollama::ResponseMetadata::default().truncated());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -59,8 +59,6 @@ pub struct ResponseMetadata {
     /// Why generation ended: Ollama's `done_reason`, typed
     /// ([`DoneReason::NoDoneLine`] when no `done` line came, as after a salvaged call).
     pub done_reason: DoneReason,
-    /// Generation hit the token limit (`done_reason: "length"`).
-    pub truncated: bool,
     /// Ollama's timings and token counts.
     pub metrics: OllamaMetrics,
     /// Malformed output the parser tolerated (harmony mode).
@@ -74,6 +72,23 @@ pub struct ResponseMetadata {
     pub elapsed: Duration,
     /// The raw completion text as streamed (harmony mode).
     pub raw_text: Option<String>,
+}
+
+impl ResponseMetadata {
+    /// Whether the answer was cut short: the token limit (`done_reason: "length"`) or a
+    /// runner that closed the connection (`done` without a reason); see
+    /// [`DoneReason::is_truncated`].
+    ///
+    /// ```
+    /// use harmony_ollama::{DoneReason, ResponseMetadata};
+    /// let mut m = ResponseMetadata::default();
+    /// assert!(!m.truncated());
+    /// m.done_reason = DoneReason::Length;
+    /// assert!(m.truncated());
+    /// ```
+    pub fn truncated(&self) -> bool {
+        self.done_reason.is_truncated()
+    }
 }
 
 impl HarmonyResponse {
@@ -289,8 +304,7 @@ impl ResponseAccumulator {
             tool_calls: self.calls,
             metadata: ResponseMetadata {
                 mode,
-                model: done.model.clone(),
-                truncated: done.is_truncated(),
+                model: done.model,
                 done_reason: done.reason,
                 metrics: done.metrics,
                 diagnostics: completion.diagnostics,

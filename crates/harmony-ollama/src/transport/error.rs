@@ -112,7 +112,8 @@ pub enum ConfigError {
 /// For `/api/chat`, `content` and `thinking` are the concatenated `message.content` and
 /// `message.thinking`. For `/api/generate` ([`GenerateStream`](crate::GenerateStream)),
 /// `content` is the concatenated `response` fragments, raw harmony text in raw mode;
-/// harmony mode ([`ModeStream`](crate::ModeStream), `complete`) parses that text, so
+/// harmony mode over Ollama ([`OllamaClient::stream`](crate::OllamaClient::stream),
+/// `complete`, the tool loop) parses that text, so
 /// `content` is the answer so far and `thinking` the reasoning, never markup (the text
 /// as streamed, markers included, stays readable as
 /// [`ModeStream::raw_text`](crate::ModeStream::raw_text)).
