@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use harmony_chat::{ChatMessage, ChatRole, ChatTool, ChatToolCall, ReasoningEffort};
 
 use crate::common::{
-    content_text, content_text_lenient, effort_field, format_value, get, kind_of, parse_object,
-    require, stop_field, tool_choice_field, tools_field, ResponseFormat, ToolChoice,
+    as_object, content_text, content_text_lenient, effort_field, format_value, get, kind_of,
+    parse_object, require, stop_field, tool_choice_field, tools_field, ResponseFormat, ToolChoice,
 };
 use crate::error::RequestError;
 
@@ -106,12 +106,7 @@ impl ChatRequest {
     /// assert_eq!(req.messages[0].content.as_deref(), Some("hi"));
     /// ```
     pub fn from_value(v: &Value) -> Result<Self, RequestError> {
-        match v {
-            Value::Object(map) => Self::from_map(map),
-            other => Err(RequestError::InvalidJson {
-                message: format!("found {}", kind_of(other)),
-            }),
-        }
+        Self::from_map(as_object(v)?)
     }
 
     fn from_map(o: &Map<String, Value>) -> Result<Self, RequestError> {

@@ -78,12 +78,24 @@ pub fn parse_effort(s: &str) -> Option<ReasoningEffort> {
 pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, RequestError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(RequestError::InvalidJson {
-            message: format!("found {}", kind_of(&other)),
-        }),
+        Ok(other) => Err(not_an_object(&other)),
         Err(e) => Err(RequestError::InvalidJson {
             message: e.to_string(),
         }),
+    }
+}
+
+/// A request body already parsed: the object it must be.
+pub(crate) fn as_object(v: &Value) -> Result<&Map<String, Value>, RequestError> {
+    match v {
+        Value::Object(map) => Ok(map),
+        other => Err(not_an_object(other)),
+    }
+}
+
+fn not_an_object(v: &Value) -> RequestError {
+    RequestError::InvalidJson {
+        message: format!("found {}", kind_of(v)),
     }
 }
 

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 use harmony_chat::{ChatRole, ChatTool, ReasoningEffort};
 
 use crate::common::{
-    content_text, content_text_lenient, effort_field, format_value, get, kind_of, parse_object,
-    require, tool_choice_field, tools_field, ResponseFormat, ToolChoice,
+    as_object, content_text, content_text_lenient, effort_field, format_value, get, kind_of,
+    parse_object, require, tool_choice_field, tools_field, ResponseFormat, ToolChoice,
 };
 use crate::encrypted::decode_reasoning;
 use crate::error::RequestError;
@@ -158,12 +158,7 @@ impl ResponsesRequest {
     /// assert_eq!(req.input.len(), 1);
     /// ```
     pub fn from_value(v: &Value) -> Result<Self, RequestError> {
-        match v {
-            Value::Object(map) => Self::from_map(map),
-            other => Err(RequestError::InvalidJson {
-                message: format!("found {}", kind_of(other)),
-            }),
-        }
+        Self::from_map(as_object(v)?)
     }
 
     /// Whether `include` asks for `reasoning.encrypted_content`.

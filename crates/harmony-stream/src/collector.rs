@@ -139,7 +139,10 @@ impl Collector {
                 channel: h.channel().map(str::to_owned),
                 recipient: h.recipient().map(str::to_owned),
                 content_type: h.content_type().map(str::to_owned),
-                content: String::new(),
+                // Deltas are a token or a chunk: starting at 64 bytes saves a tool call's
+                // arguments (about a hundred bytes) three of the five reallocations that
+                // growing from empty costs, and costs the per-delta path nothing.
+                content: String::with_capacity(64),
                 stop: Stop::Eof,
             }),
             Event::Delta(d) => self.append(d),

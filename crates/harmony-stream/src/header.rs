@@ -220,8 +220,10 @@ impl Header {
     fn push_bytes(&mut self, prefix: &str, b: &[u8]) -> Span {
         let start = self.buf.len() as u32;
         self.buf.push_str(prefix);
-        // `from_utf8_lossy` borrows valid text: no allocation for a well-formed header.
-        self.buf.push_str(&String::from_utf8_lossy(b));
+        match as_text(b) {
+            Some(s) => self.buf.push_str(s),
+            None => self.buf.push_str(&String::from_utf8_lossy(b)),
+        }
         (start, self.buf.len() as u32)
     }
 
@@ -284,21 +286,33 @@ impl<'a> Iterator for Items<'a> {
         }
         let ws = self.i > start_ws;
         let rest = self.b.get(self.i..).filter(|r| !r.is_empty())?;
-        if rest.starts_with(CHANNEL) {
-            self.i += CHANNEL.len();
-            return Some(Item::Channel);
-        }
-        if rest.starts_with(CONSTRAIN) {
-            self.i += CONSTRAIN.len();
-            return Some(Item::Constrain);
+        if rest[0] == b'<' {
+            if rest.starts_with(CHANNEL) {
+                self.i += CHANNEL.len();
+                return Some(Item::Channel);
+            }
+            if rest.starts_with(CONSTRAIN) {
+                self.i += CONSTRAIN.len();
+                return Some(Item::Constrain);
+            }
         }
         let start = self.i;
+        // A word ends at whitespace or at a `<` that opens a marker; a scan for either
+        // byte, not a test of both marker texts at every byte.
         let mut j = 1;
-        while j < rest.len()
-            && !rest[j].is_ascii_whitespace()
-            && !(rest[j] == b'<'
-                && (rest[j..].starts_with(CHANNEL) || rest[j..].starts_with(CONSTRAIN)))
-        {
+        loop {
+            let Some(p) = rest[j..]
+                .iter()
+                .position(|&b| b == b'<' || b.is_ascii_whitespace())
+            else {
+                j = rest.len();
+                break;
+            };
+            j += p;
+            let at = &rest[j..];
+            if at[0] != b'<' || at.starts_with(CHANNEL) || at.starts_with(CONSTRAIN) {
+                break;
+            }
             j += 1;
         }
         self.i += j;
@@ -490,7 +504,7 @@ impl HeaderParser<'_, '_> {
     }
 
     fn channel(&mut self, name: &[u8]) {
-        if let Ok(s) = std::str::from_utf8(name) {
+        if let Some(s) = as_text(name) {
             if Channel::from_name(s).is_some() {
                 self.out.channel = Some(self.out.push(s));
                 return;
@@ -542,6 +556,19 @@ impl HeaderParser<'_, '_> {
         if std::mem::take(&mut self.expect_constrain) {
             self.set_content_type("<|constrain|>", b"");
         }
+    }
+}
+
+/// `b` as text, if it is valid UTF-8. Header words are nearly always ASCII, which
+/// `is_ascii` checks a machine word at a time, inlined; a call to `from_utf8` cost more
+/// than the check itself on words this short.
+#[inline]
+fn as_text(b: &[u8]) -> Option<&str> {
+    if b.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        std::str::from_utf8(b).ok()
     }
 }
 

@@ -45,9 +45,28 @@ enum Match {
     None,
 }
 
+/// Which marker `s` (starting with `<`) begins with, whole or cut off by the end of `s`.
+/// The byte after `<|` tells the markers apart but for the three `c` ones, so at most
+/// three are compared, and a `<` that starts no marker costs one comparison.
 #[inline]
 fn match_marker(s: &[u8]) -> Match {
-    for m in Marker::ALL {
+    let candidates: &[Marker] = match (s.get(1), s.get(2)) {
+        (None, _) | (Some(b'|'), None) => return Match::Partial,
+        (Some(b'|'), Some(b's')) => &[Marker::Start],
+        // Longest first, so that `<|c` + more bytes settles on the one that fits.
+        (Some(b'|'), Some(b'c')) => &[Marker::Constrain, Marker::Channel, Marker::Call],
+        (Some(b'|'), Some(b'm')) => &[Marker::Message],
+        (Some(b'|'), Some(b'e')) => &[Marker::End],
+        (Some(b'|'), Some(b'r')) => &[Marker::Return],
+        _ => return Match::None,
+    };
+    first_match(s, candidates)
+}
+
+/// The first of `candidates` that `s` starts with or is cut off inside.
+#[inline]
+fn first_match(s: &[u8], candidates: &[Marker]) -> Match {
+    for &m in candidates {
         let t = m.as_str().as_bytes();
         if s.starts_with(t) {
             return Match::Full(m);
@@ -215,6 +234,51 @@ impl TextParser {
             let held_copy = self.held;
             self.machine
                 .text(&held_copy[..held], self.offset - held as u64, sink);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain reading `match_marker` must keep: the first marker of [`Marker::ALL`]
+    /// (longest first) that `s` starts with, or that `s` is a prefix of.
+    fn naive(s: &[u8]) -> Match {
+        first_match(s, &Marker::ALL)
+    }
+
+    fn same(a: &Match, b: &Match) -> bool {
+        match (a, b) {
+            (Match::Full(x), Match::Full(y)) => x == y,
+            (Match::Partial, Match::Partial) | (Match::None, Match::None) => true,
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn marker_dispatch_reads_every_prefix_as_the_plain_scan_does() {
+        let mut inputs: Vec<Vec<u8>> = Vec::new();
+        for m in Marker::ALL {
+            let t = m.as_str().as_bytes();
+            for end in 1..=t.len() {
+                inputs.push(t[..end].to_vec());
+                // A prefix followed by a byte that breaks it, and the whole marker with more.
+                inputs.push([&t[..end], b"x".as_slice()].concat());
+                inputs.push([&t[..end], b"|>".as_slice()].concat());
+            }
+        }
+        for odd in [
+            "<", "<x", "<|", "<|x", "<|c", "<|ca", "<|call|", "<|co", "<<|end|>", "< |",
+        ] {
+            inputs.push(odd.as_bytes().to_vec());
+        }
+        for s in &inputs {
+            assert!(
+                same(&match_marker(s), &naive(s)),
+                "{:?}",
+                String::from_utf8_lossy(s)
+            );
         }
     }
 }

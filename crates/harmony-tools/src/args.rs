@@ -116,8 +116,33 @@ pub fn parse_arguments(
 }
 
 pub(crate) fn parse(raw: &str, code: bool, complete: bool) -> Result<serde_json::Value, ArgsError> {
-    check(raw, code, complete)?;
-    serde_json::from_str(raw.trim()).map_err(|e| error(raw, e, code, complete))
+    // One pass: the value is built while the text is validated (`check` is for callers
+    // that want no value at all).
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(ArgsError::Empty);
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(trimmed).map_err(|e| error(raw, e, code, complete))?;
+    match value {
+        serde_json::Value::Object(_) => Ok(value),
+        other => Err(ArgsError::NotAnObject {
+            found: json_type(&other),
+        }),
+    }
+}
+
+/// The JSON type of a value, as [`ArgsError::NotAnObject`] names it.
+fn json_type(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+        Value::Number(_) => "number",
+    }
 }
 
 /// Validates `raw` without building a value: what the streaming extractor does at each
@@ -559,6 +584,36 @@ fn type_fits(v: &serde_json::Value, prop: &serde_json::Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse` builds the value in one pass and `check` builds none: they must agree on
+    /// every verdict, or the streaming extractor and the summary would disagree on a call.
+    #[test]
+    fn parse_and_check_agree() {
+        for raw in [
+            "{\"a\": 1}",
+            " \n{} ",
+            "",
+            "  \n ",
+            "[1]",
+            "\"s\"",
+            "true",
+            "null",
+            "-1.5",
+            "{\"a\": 1e400}",
+            "{\"a\"",
+            "{\"a\": x}",
+            "print(1)",
+            "{} {}",
+        ] {
+            for (code, complete) in [(false, true), (false, false), (true, true)] {
+                assert_eq!(
+                    parse(raw, code, complete).err(),
+                    check(raw, code, complete).err(),
+                    "{raw:?} code={code} complete={complete}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn positions_are_in_the_raw_text() {
