@@ -85,6 +85,27 @@ impl Utf8Carry {
             }
             self.len = 0;
         }
+        // The usual case for longer text: valid, with its last character cut off by the
+        // chunk's end. The whole characters are validated without the cut one, so that
+        // the fast validator succeeds (a failing one is validated again by std, to place
+        // the error), and the cut one is carried. Short text goes to std at once, which
+        // places an incomplete end in the same pass.
+        let whole_chars = if bytes.len() >= 32 {
+            complete_len(bytes)
+        } else {
+            bytes.len()
+        };
+        if whole_chars < bytes.len() {
+            if let Ok(s) = validate(&bytes[..whole_chars]) {
+                if !s.is_empty() {
+                    sink.event(Event::Delta(s));
+                }
+                let rest = &bytes[whole_chars..];
+                self.buf[..rest.len()].copy_from_slice(rest);
+                self.len = rest.len() as u8;
+                return;
+            }
+        }
         loop {
             match validate(bytes) {
                 Ok(s) => {
@@ -127,14 +148,66 @@ impl Utf8Carry {
     }
 }
 
+/// `bytes.len()` less a cut-off character at the end: the last one to three bytes when they
+/// are the valid start of a character that needs more. Anything else (ASCII, a whole
+/// character, invalid bytes) leaves the length as it is.
+#[inline]
+fn complete_len(bytes: &[u8]) -> usize {
+    let n = bytes.len();
+    for back in 1..=n.min(3) {
+        let lead = bytes[n - back];
+        if lead & 0xC0 == 0x80 {
+            continue;
+        }
+        let width = match lead {
+            0xC2..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF4 => 4,
+            _ => return n,
+        };
+        // Cut off only if what is there is a valid start: the bytes after the lead are
+        // continuation bytes (the loop passed over them), and the second byte is in the
+        // narrower range that E0, ED, F0 and F4 allow. An invalid one is left to the
+        // validator, which places the error.
+        let second_ok = bytes.get(n - back + 1).is_none_or(|&b| match lead {
+            0xE0 => (0xA0..=0xBF).contains(&b),
+            0xED => (0x80..=0x9F).contains(&b),
+            0xF0 => (0x90..=0xBF).contains(&b),
+            0xF4 => (0x80..=0x8F).contains(&b),
+            _ => true,
+        });
+        return if width > back && second_ok {
+            n - back
+        } else {
+            n
+        };
+    }
+    n
+}
+
 /// `from_utf8`, with the error as (valid prefix length, length of the bad sequence or `None`
-/// for an incomplete character at the end). Longer non-ASCII text (CJK, Cyrillic, emoji)
-/// goes to simdutf8, several times faster than std there with the same error positions;
-/// a token or two goes to std, which has less set-up.
+/// for an incomplete character at the end). A token or two goes to std, which has the
+/// least set-up. Longer non-ASCII text (CJK, Cyrillic, emoji) goes to simdutf8, several
+/// times faster than std there, with the same error positions; simdutf8 itself hands
+/// inputs under its 64-byte block to std, so those are copied into a zero-padded block
+/// first (zeros are ASCII: the block is valid exactly when the text is), and only a
+/// failing one is validated again by std, to place the error.
 #[inline]
 fn validate(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
+    const BLOCK: usize = 64;
+    let position = |e: std::str::Utf8Error| (e.valid_up_to(), e.error_len());
     if bytes.len() < 32 {
-        std::str::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
+        std::str::from_utf8(bytes).map_err(position)
+    } else if bytes.len() < BLOCK {
+        let mut block = [0u8; BLOCK];
+        block[..bytes.len()].copy_from_slice(bytes);
+        if simdutf8::basic::from_utf8(&block).is_ok() {
+            // SAFETY: `bytes` is a prefix of a valid block, followed there by an ASCII
+            // byte, so it ends on a character boundary and is valid UTF-8 itself.
+            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            std::str::from_utf8(bytes).map_err(position)
+        }
     } else {
         simdutf8::compat::from_utf8(bytes).map_err(|e| (e.valid_up_to(), e.error_len()))
     }
@@ -200,9 +273,49 @@ mod tests {
         assert_eq!(at, [101, 104]);
     }
 
+    #[test]
+    fn a_cut_off_character_is_found_only_when_it_is_a_valid_start() {
+        assert_eq!(complete_len(b"ab"), 2);
+        assert_eq!(complete_len("a語".as_bytes()), 4);
+        assert_eq!(complete_len(&"a語".as_bytes()[..3]), 1);
+        assert_eq!(complete_len(&"a😀".as_bytes()[..4]), 1);
+        assert_eq!(
+            complete_len(b"a\xE0\x80"),
+            3,
+            "E0 80 can start no character"
+        );
+        assert_eq!(
+            complete_len(b"a\x80\x80\x80"),
+            4,
+            "no lead byte in the last three"
+        );
+        assert_eq!(complete_len(b"a\xFF"), 2);
+        assert_eq!(complete_len(b""), 0);
+    }
+
     proptest! {
         #[test]
-        fn any_split_equals_lossy_decoding(bytes in proptest::collection::vec(any::<u8>(), 0..40), a in 0usize..40, b in 0usize..40) {
+        fn any_split_equals_lossy_decoding(bytes in proptest::collection::vec(any::<u8>(), 0..160), a in 0usize..160, b in 0usize..160) {
+            let a = a.min(bytes.len());
+            let b = b.min(bytes.len()).max(a);
+            let got = deltas(&[&bytes[..a], &bytes[a..b], &bytes[b..]]);
+            prop_assert_eq!(got, String::from_utf8_lossy(&bytes).into_owned());
+        }
+
+        /// Valid text of every width cut anywhere, in pieces long enough for each
+        /// validator (std under 32 bytes, the padded block under 64, simdutf8 above), with
+        /// a bad byte sometimes spliced in: decoded as one lossy decoding of the whole.
+        #[test]
+        fn long_text_cut_anywhere_equals_lossy_decoding(
+            text in "[a-zé語😀\u{FE0F} ]{0,120}",
+            bad in proptest::option::of((0usize..400, prop_oneof![Just(0xFFu8), Just(0x80), Just(0xE0), Just(0xF4)])),
+            a in 0usize..400,
+            b in 0usize..400,
+        ) {
+            let mut bytes = text.into_bytes();
+            if let Some((at, byte)) = bad {
+                bytes.insert(at.min(bytes.len()), byte);
+            }
             let a = a.min(bytes.len());
             let b = b.min(bytes.len()).max(a);
             let got = deltas(&[&bytes[..a], &bytes[a..b], &bytes[b..]]);
