@@ -90,7 +90,7 @@ impl Utf8Carry {
         // the fast validator succeeds (a failing one is validated again by std, to place
         // the error), and the cut one is carried. Short text goes to std at once, which
         // places an incomplete end in the same pass.
-        let whole_chars = if bytes.len() >= 32 {
+        let whole_chars = if bytes.len() >= SHORT {
             complete_len(bytes)
         } else {
             bytes.len()
@@ -185,6 +185,9 @@ fn complete_len(bytes: &[u8]) -> usize {
     n
 }
 
+/// Below this many bytes, text goes to std's validator as it is (a token or two).
+const SHORT: usize = 32;
+
 /// `from_utf8`, with the error as (valid prefix length, length of the bad sequence or `None`
 /// for an incomplete character at the end). A token or two goes to std, which has the
 /// least set-up. Longer non-ASCII text (CJK, Cyrillic, emoji) goes to simdutf8, several
@@ -196,7 +199,7 @@ fn complete_len(bytes: &[u8]) -> usize {
 fn validate(bytes: &[u8]) -> Result<&str, (usize, Option<usize>)> {
     const BLOCK: usize = 64;
     let position = |e: std::str::Utf8Error| (e.valid_up_to(), e.error_len());
-    if bytes.len() < 32 {
+    if bytes.len() < SHORT {
         std::str::from_utf8(bytes).map_err(position)
     } else if bytes.len() < BLOCK {
         let mut block = [0u8; BLOCK];

@@ -119,30 +119,9 @@ pub(crate) fn parse(raw: &str, code: bool, complete: bool) -> Result<serde_json:
     // One pass: the value is built while the text is validated (`check` is for callers
     // that want no value at all).
     let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        return Err(ArgsError::Empty);
-    }
-    let value: serde_json::Value =
-        serde_json::from_str(trimmed).map_err(|e| error(raw, e, code, complete))?;
-    match value {
-        serde_json::Value::Object(_) => Ok(value),
-        other => Err(ArgsError::NotAnObject {
-            found: json_type(&other),
-        }),
-    }
-}
-
-/// The JSON type of a value, as [`ArgsError::NotAnObject`] names it.
-fn json_type(value: &serde_json::Value) -> &'static str {
-    use serde_json::Value;
-    match value {
-        Value::Object(_) => "object",
-        Value::Array(_) => "array",
-        Value::String(_) => "string",
-        Value::Bool(_) => "bool",
-        Value::Null => "null",
-        Value::Number(_) => "number",
-    }
+    let first = first_byte(trimmed)?;
+    let value = serde_json::from_str(trimmed).map_err(|e| error(raw, e, code, complete))?;
+    object_or_found(first).map(|()| value)
 }
 
 /// Validates `raw` without building a value: what the streaming extractor does at each
@@ -150,20 +129,28 @@ fn json_type(value: &serde_json::Value) -> &'static str {
 /// deserialize the raw text into whatever type they need).
 pub(crate) fn check(raw: &str, code: bool, complete: bool) -> Result<(), ArgsError> {
     let trimmed = raw.trim();
-    let Some(first) = trimmed.bytes().next() else {
-        return Err(ArgsError::Empty);
-    };
+    let first = first_byte(trimmed)?;
     if let Err(e) = serde_json::from_str::<Valid>(trimmed) {
         return Err(error(raw, e, code, complete));
     }
-    match first {
-        b'{' => Ok(()),
-        b'[' => Err(ArgsError::NotAnObject { found: "array" }),
-        b'"' => Err(ArgsError::NotAnObject { found: "string" }),
-        b't' | b'f' => Err(ArgsError::NotAnObject { found: "bool" }),
-        b'n' => Err(ArgsError::NotAnObject { found: "null" }),
-        _ => Err(ArgsError::NotAnObject { found: "number" }),
-    }
+    object_or_found(first)
+}
+
+fn first_byte(trimmed: &str) -> Result<u8, ArgsError> {
+    trimmed.bytes().next().ok_or(ArgsError::Empty)
+}
+
+/// For valid JSON starting with `first`: an object, or the type it is instead.
+fn object_or_found(first: u8) -> Result<(), ArgsError> {
+    let found = match first {
+        b'{' => return Ok(()),
+        b'[' => "array",
+        b'"' => "string",
+        b't' | b'f' => "bool",
+        b'n' => "null",
+        _ => "number",
+    };
+    Err(ArgsError::NotAnObject { found })
 }
 
 /// Accepts exactly what `serde_json::Value` accepts, without building anything.
