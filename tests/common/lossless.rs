@@ -5,12 +5,13 @@
 //! Shared by the chunking proptests (`tests/chunking.rs`) and the `text` and `tokens` fuzz
 //! targets (`fuzz/src/lib.rs` includes this file by path), so both check the same rule.
 //!
-//! How it is checked, for the input as bytes (token ids decoded, markers as their text):
+//! How it is checked:
 //!
-//! - the input is cut at every marker's text; each piece is decoded lossily on its own (a
-//!   character split by a marker is two invalid sequences, as the parsers read it), and
-//!   ASCII whitespace is dropped (the header parser splits on it; whitespace between
-//!   messages is dropped by rule 8);
+//! - the input is cut at every marker (text: at every marker's text; token ids: at every
+//!   marker token, the other ids decoded to their bytes); each piece is decoded lossily on
+//!   its own (a character split by a marker is two invalid sequences, as the parsers read
+//!   it), and ASCII whitespace is dropped (the header parser splits on it; whitespace
+//!   between messages is dropped by rule 8);
 //! - **in order**: the concatenated message contents, with marker text and whitespace
 //!   removed, are a subsequence of those input characters;
 //! - **nothing lost**: every input character is accounted for, as a multiset, by a header
@@ -24,7 +25,7 @@
 //! may be gone: then only the order check runs.
 #![allow(dead_code)]
 
-use harmony_stream::{DiagnosticKind, Event, Marker, Role, Sink};
+use harmony_stream::{vocab, DiagnosticKind, Event, Marker, Role, Sink};
 use std::collections::HashMap;
 
 /// One message as the invariant needs it.
@@ -113,10 +114,38 @@ fn significant(s: &str) -> Vec<char> {
     out
 }
 
-/// The input's characters that must be kept: cut at marker text, each piece decoded
-/// lossily, whitespace dropped.
-fn input_chars(input: &[u8]) -> Vec<char> {
-    let mut out = Vec::with_capacity(input.len());
+/// `s` without ASCII whitespace, marker text kept, as characters.
+fn visible(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|c| !c.is_ascii_whitespace())
+}
+
+/// What the input asks of the output: the characters content must follow in order, and
+/// the characters that must all be accounted for.
+#[derive(Default)]
+struct Want {
+    order: Vec<char>,
+    need: Vec<char>,
+}
+
+impl Want {
+    /// One piece of input between recognised markers, decoded lossily on its own.
+    ///
+    /// Marker text inside a piece is text that merely spells a marker (token ids of
+    /// ordinary text; the text parser cuts at every marker's text, so it never has any).
+    /// The output side removes marker text wherever it appears, so such text is allowed to
+    /// be missing: it is left out of `need`. It stays in `order`, because text spelling a
+    /// marker can be cut between a header field and the content (a header that ends `}<`,
+    /// content `|call|>`: a tokens fuzz finding), and then neither part is marker text.
+    fn piece(&mut self, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        self.order.extend(visible(&text));
+        self.need.extend(significant(&text));
+    }
+}
+
+/// The text input cut at every marker's text.
+fn text_input(input: &[u8]) -> Want {
+    let mut want = Want::default();
     let mut piece = 0;
     let mut i = 0;
     while i < input.len() {
@@ -125,7 +154,7 @@ fn input_chars(input: &[u8]) -> Vec<char> {
                 .into_iter()
                 .find(|m| input[i..].starts_with(m.as_str().as_bytes()))
             {
-                out.extend(significant(&String::from_utf8_lossy(&input[piece..i])));
+                want.piece(&input[piece..i]);
                 i += m.as_str().len();
                 piece = i;
                 continue;
@@ -133,8 +162,21 @@ fn input_chars(input: &[u8]) -> Vec<char> {
         }
         i += 1;
     }
-    out.extend(significant(&String::from_utf8_lossy(&input[piece..])));
-    out
+    want.piece(&input[piece..]);
+    want
+}
+
+/// Token ids cut at every marker token, each run of other ids decoded to its bytes.
+fn token_input(ids: &[u32]) -> Want {
+    let mut want = Want::default();
+    for run in ids.split(|&t| Marker::from_token(t).is_some()) {
+        let bytes: Vec<u8> = run
+            .iter()
+            .flat_map(|&t| vocab::token_bytes(t).unwrap_or_default().iter().copied())
+            .collect();
+        want.piece(&bytes);
+    }
+    want
 }
 
 impl Lossless {
@@ -143,16 +185,24 @@ impl Lossless {
         Self::default()
     }
 
-    /// Checks the invariant against `input` (the bytes the parser read, token ids decoded
-    /// to their bytes and markers to their text). The error says what went missing.
+    /// Checks the invariant against the bytes a text parser read. The error says what went
+    /// missing.
     pub fn check(&self, input: &[u8]) -> Result<(), String> {
-        let want = input_chars(input);
+        self.check_against(&text_input(input))
+    }
+
+    /// Checks the invariant against the ids a token parser read (all in the vocabulary).
+    pub fn check_tokens(&self, ids: &[u32]) -> Result<(), String> {
+        self.check_against(&token_input(ids))
+    }
+
+    fn check_against(&self, want: &Want) -> Result<(), String> {
         let content: Vec<char> = self
             .messages
             .iter()
             .flat_map(|m| significant(&m.content))
             .collect();
-        let mut it = want.iter();
+        let mut it = want.order.iter();
         for (n, c) in content.iter().enumerate() {
             if !it.any(|w| w == c) {
                 return Err(format!(
@@ -179,7 +229,7 @@ impl Lossless {
             *have.entry(c).or_default() += 1;
         }
         let mut need: HashMap<char, usize> = HashMap::new();
-        for &c in &want {
+        for &c in &want.need {
             *need.entry(c).or_default() += 1;
         }
         let mut lost: Vec<(char, usize)> = need
