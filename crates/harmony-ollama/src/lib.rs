@@ -91,6 +91,6 @@ pub use transport::options::{KeepAlive, Options, MAX_NUM_CTX};
 pub use transport::request::{ChatRequestMessage, GenerateRequest, OllamaChatRequest};
 pub use transport::stream::{
     chat_line_events, generate_line_events, ChatEvent, ChatStream, Done, DoneReason, GenerateEvent,
-    GenerateStream, OllamaToolCall,
+    GenerateStream, OllamaToolCall, ResponseStream,
 };
 pub use transport::text::Text;

@@ -489,6 +489,25 @@ fn done(
     }
 }
 
+/// A streamed Ollama response, `Stream<Item = Result<E, Error>>`: the HTTP body through
+/// the [`NdjsonDecoder`], each line turned into the endpoint's events `E`. Named by its
+/// two instances, [`GenerateStream`] and [`ChatStream`].
+///
+/// Ends after the `Done` event, or after one error. Text received before an error is in
+/// the error's [`Partial`] (and in [`received`](Self::received) meanwhile). Dropping it
+/// closes the connection.
+pub struct ResponseStream<E> {
+    core: Core,
+    pending: VecDeque<Result<E, Error>>,
+    /// The endpoint's line handler: decodes one line, pushes its events, says whether
+    /// the response is over.
+    on_line: LineHandler<E>,
+}
+
+/// See [`ResponseStream::on_line`].
+type LineHandler<E> =
+    fn(RawLine<'_>, &Bytes, &mut Partial, &mut VecDeque<Result<E, Error>>) -> Flow;
+
 /// A raw `/api/generate` response: `Stream<Item = Result<GenerateEvent, Error>>`.
 ///
 /// Ends after [`GenerateEvent::Done`], or after one error. Text received before an
@@ -508,58 +527,7 @@ fn done(
 /// }
 /// # Ok(()) }
 /// ```
-pub struct GenerateStream {
-    core: Core,
-    pending: VecDeque<Result<GenerateEvent, Error>>,
-}
-
-impl std::fmt::Debug for GenerateStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GenerateStream")
-            .field("finished", &self.core.finished)
-            .field("received", &self.core.partial)
-            .finish_non_exhaustive()
-    }
-}
-
-impl GenerateStream {
-    pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
-        GenerateStream {
-            core: Core::new(body, timeouts),
-            pending: VecDeque::new(),
-        }
-    }
-
-    /// Text received so far.
-    ///
-    /// ```no_run
-    /// # fn f(stream: &harmony_ollama::GenerateStream) {
-    /// println!("{} bytes so far", stream.received().content.len());
-    /// # }
-    /// ```
-    pub fn received(&self) -> &Partial {
-        &self.core.partial
-    }
-}
-
-impl Stream for GenerateStream {
-    type Item = Result<GenerateEvent, Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        this.core.poll(
-            cx,
-            &mut this.pending,
-            |raw, chunk, partial, out| match raw.generate() {
-                Ok(line) => flow(push_generate(line, chunk, partial, out)),
-                Err(e) => {
-                    out.push_back(Err(decode_error(e, partial)));
-                    Flow::Stop
-                }
-            },
-        )
-    }
-}
+pub type GenerateStream = ResponseStream<GenerateEvent>;
 
 /// A streaming `/api/chat` response: `Stream<Item = Result<ChatEvent, Error>>`.
 ///
@@ -583,25 +551,23 @@ impl Stream for GenerateStream {
 /// }
 /// # Ok(()) }
 /// ```
-pub struct ChatStream {
-    core: Core,
-    pending: VecDeque<Result<ChatEvent, Error>>,
-}
+pub type ChatStream = ResponseStream<ChatEvent>;
 
-impl std::fmt::Debug for ChatStream {
+impl<E> std::fmt::Debug for ResponseStream<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChatStream")
+        f.debug_struct("ResponseStream")
             .field("finished", &self.core.finished)
             .field("received", &self.core.partial)
             .finish_non_exhaustive()
     }
 }
 
-impl ChatStream {
-    pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
-        ChatStream {
+impl<E> ResponseStream<E> {
+    fn with_handler(body: Body, timeouts: BodyTimeouts, on_line: LineHandler<E>) -> Self {
+        ResponseStream {
             core: Core::new(body, timeouts),
             pending: VecDeque::new(),
+            on_line,
         }
     }
 
@@ -609,7 +575,7 @@ impl ChatStream {
     ///
     /// ```no_run
     /// # fn f(stream: &harmony_ollama::ChatStream) {
-    /// println!("{}", stream.received().thinking);
+    /// println!("{} bytes so far, thinking: {}", stream.received().content.len(), stream.received().thinking);
     /// # }
     /// ```
     pub fn received(&self) -> &Partial {
@@ -617,22 +583,40 @@ impl ChatStream {
     }
 }
 
-impl Stream for ChatStream {
-    type Item = Result<ChatEvent, Error>;
+impl GenerateStream {
+    pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
+        Self::with_handler(body, timeouts, |raw, chunk, partial, out| {
+            match raw.generate() {
+                Ok(line) => flow(push_generate(line, chunk, partial, out)),
+                Err(e) => {
+                    out.push_back(Err(decode_error(e, partial)));
+                    Flow::Stop
+                }
+            }
+        })
+    }
+}
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        this.core.poll(
-            cx,
-            &mut this.pending,
-            |raw, chunk, partial, out| match raw.chat() {
+impl ChatStream {
+    pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
+        Self::with_handler(body, timeouts, |raw, chunk, partial, out| {
+            match raw.chat() {
                 Ok(line) => flow(push_chat(line, chunk, partial, out)),
                 Err(e) => {
                     out.push_back(Err(decode_error(e, partial)));
                     Flow::Stop
                 }
-            },
-        )
+            }
+        })
+    }
+}
+
+impl<E: Unpin> Stream for ResponseStream<E> {
+    type Item = Result<E, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        this.core.poll(cx, &mut this.pending, this.on_line)
     }
 }
 
