@@ -4,9 +4,9 @@
 //! 8, 64, 1024, 4096, or the 8 MiB default); `flags & 8` makes the consumer drop each
 //! cursor after reading at most one line (the decoder must keep the rest).
 //!
-//! Checks: no panic (also in `generate()`/`chat()` on every line); `generate()` (a
-//! hand-written fast path for Ollama's per-token lines) gives serde_json's result, same
-//! borrowing, same error column; the lines, line too
+//! Checks: no panic (also in `generate()`/`chat()` on every line); `generate()` and
+//! `chat()` (hand-written fast paths for Ollama's per-token lines) give serde_json's
+//! result, same borrowing, same error column; the lines, line too
 //! long errors and line count equal a plain model of NDJSON (split at `\n`, blank lines
 //! skipped but counted, one trailing `\r` removed, a last line without `\n` delivered at
 //! `finish`, a line longer than the bound reported once as `LineTooLong` by its number);
@@ -16,7 +16,9 @@
 #![no_main]
 
 use harmony_kit_fuzz::{chunks, split_spec};
-use harmony_ollama::{DecodeError, GenerateLine, Lines, NdjsonDecoder, DEFAULT_MAX_LINE_LEN};
+use harmony_ollama::{
+    ChatLine, DecodeError, GenerateLine, Lines, NdjsonDecoder, DEFAULT_MAX_LINE_LEN,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,24 +36,55 @@ enum Out {
 /// and promises serde_json's result for every line, borrowing included.
 fn check_fast_path(bytes: &[u8], parsed: &Result<GenerateLine<'_>, DecodeError>) {
     let serde: Result<GenerateLine<'_>, _> = serde_json::from_slice(bytes);
-    match (parsed, &serde) {
-        (Ok(a), Ok(b)) => {
-            assert_eq!(a, b, "generate() differs from serde_json");
-            for (x, y) in [
-                (&a.model, &b.model),
-                (&a.created_at, &b.created_at),
-                (&a.response, &b.response),
-            ] {
-                assert_eq!(x.is_borrowed(), y.is_borrowed(), "borrowing differs");
-            }
+    if let (Ok(a), Ok(b)) = (parsed, &serde) {
+        assert_eq!(a, b, "generate() differs from serde_json");
+        for (x, y) in [
+            (&a.model, &b.model),
+            (&a.created_at, &b.created_at),
+            (&a.response, &b.response),
+        ] {
+            assert_eq!(x.is_borrowed(), y.is_borrowed(), "borrowing differs");
         }
+    }
+    same_outcome("generate()", bytes, parsed, &serde);
+}
+
+/// The same promise for `chat()` and `/api/chat` lines.
+fn check_chat_fast_path(bytes: &[u8], parsed: &Result<ChatLine<'_>, DecodeError>) {
+    let serde: Result<ChatLine<'_>, _> = serde_json::from_slice(bytes);
+    if let (Ok(a), Ok(b)) = (parsed, &serde) {
+        assert_eq!(a, b, "chat() differs from serde_json");
+        let texts = |l: &ChatLine<'_>| {
+            let m = l.message.as_ref();
+            [
+                Some(l.model.is_borrowed()),
+                Some(l.created_at.is_borrowed()),
+                m.map(|m| m.role.is_borrowed()),
+                m.map(|m| m.content.is_borrowed()),
+                m.and_then(|m| m.thinking.as_ref()).map(|t| t.is_borrowed()),
+            ]
+        };
+        assert_eq!(texts(a), texts(b), "borrowing differs");
+    }
+    same_outcome("chat()", bytes, parsed, &serde);
+}
+
+/// Both parsed, or both failed at the same column.
+fn same_outcome<T, U>(
+    what: &str,
+    bytes: &[u8],
+    parsed: &Result<T, DecodeError>,
+    serde: &Result<U, serde_json::Error>,
+) {
+    match (parsed, serde) {
+        (Ok(_), Ok(_)) => {}
         (Err(DecodeError::Json { column, .. }), Err(e)) => assert_eq!(*column, e.column()),
         // A lone surrogate is named; serde_json's error (and column) is its source.
         (Err(DecodeError::LoneSurrogate { source, .. }), Err(e)) => {
             assert_eq!(source.column(), e.column())
         }
         _ => panic!(
-            "generate() {:?} vs serde_json {:?} on {:?}",
+            "{what} {:?} vs serde_json {:?} on {:?}",
             parsed.as_ref().map(|_| ()),
             serde.as_ref().map(|_| ()),
             String::from_utf8_lossy(bytes)
@@ -73,7 +106,9 @@ fn drain(lines: &mut Lines<'_>, max: usize, limit: usize, out: &mut Vec<Out>) {
                     Ok(g) => format!("{g:?}"),
                     Err(e) => e.to_string(),
                 };
-                let chat = match line.chat() {
+                let parsed = line.chat();
+                check_chat_fast_path(line.bytes(), &parsed);
+                let chat = match parsed {
                     Ok(c) => format!("{c:?}"),
                     Err(e) => e.to_string(),
                 };

@@ -1,4 +1,4 @@
-//! The hand-written fast path for per-token `/api/generate` lines against serde_json.
+//! The hand-written fast paths for per-token `/api/generate` and `/api/chat` lines against serde_json.
 //!
 //! `RawLine::generate` scans Ollama's per-token line by hand and falls back to
 //! serde_json for anything else. Whatever the line, its result must be exactly what
@@ -8,7 +8,7 @@
 //! characters, invalid escapes and UTF-8, other orders, extra fields, whitespace) and
 //! fed through the decoder under random chunk splits.
 
-use harmony_ollama::{DecodeError, GenerateLine, NdjsonDecoder, RawLine};
+use harmony_ollama::{ChatLine, DecodeError, GenerateLine, NdjsonDecoder, RawLine};
 use proptest::prelude::*;
 
 /// A decoded line detached from the input: `Debug` of the line plus, for every string,
@@ -359,4 +359,161 @@ fn ollama_lines_decode_like_serde_json() {
         // A lone `\ud83d`: named, not serde_json's `unexpected end of hex escape`.
         Err(DecodeError::LoneSurrogate { line: 6, .. })
     ));
+}
+
+// `/api/chat`: the same promise for `RawLine::chat`, whose fast path takes the per-token
+// line `{"model":…,"created_at":…,"message":{"role":…,"content":…[,"thinking":…]},"done":…}`.
+
+/// A chat line's result detached from the input, as [`Outcome`] for generate lines.
+fn chat_outcome(r: Result<ChatLine<'_>, DecodeError>) -> Outcome {
+    match r {
+        Ok(l) => {
+            let m = l.message.as_ref();
+            let borrowed = vec![
+                l.model.is_borrowed(),
+                l.created_at.is_borrowed(),
+                m.is_some_and(|m| m.role.is_borrowed()),
+                m.is_some_and(|m| m.content.is_borrowed()),
+                m.and_then(|m| m.thinking.as_ref())
+                    .is_some_and(|t| t.is_borrowed()),
+            ];
+            Outcome::Line(format!("{l:?}"), borrowed)
+        }
+        Err(DecodeError::Json {
+            line,
+            column,
+            source,
+        }) => Outcome::Json(line, column, source.to_string()),
+        Err(DecodeError::LoneSurrogate { line, source, .. }) => {
+            Outcome::Json(line, source.column(), source.to_string())
+        }
+        Err(e) => panic!("unexpected {e}"),
+    }
+}
+
+/// A chat line: Ollama's per-token shape most of the time, then variations on it (other
+/// orders, the fields of tool calls and of the last line, a dropped field, stray bytes).
+fn chat_line() -> impl Strategy<Value = Vec<u8>> {
+    let extra_in_message = prop::sample::select(vec![
+        "\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{\"a\":1}}}]",
+        "\"images\":[]",
+        "\"tool_name\":\"f\"",
+        "\"thinking\":\"again\"",
+    ]);
+    let extra_outside = prop::sample::select(vec![
+        "\"done_reason\":\"stop\"",
+        "\"eval_count\":3",
+        "\"error\":\"boom\"",
+        "\"message\":null",
+    ]);
+    (
+        (json_string(), json_string(), json_string(), json_string()),
+        prop::option::of(json_string()),
+        done_value(),
+        (extra_in_message, extra_outside),
+        any::<u8>(),
+        any::<u64>(),
+        prop::sample::select(vec!["", "", "", " ", "\r", "x", "}", ",", "{", "\""]),
+    )
+        .prop_map(
+            |(
+                (model, created, role, content),
+                thinking,
+                done,
+                (inner, outer),
+                mode,
+                seed,
+                junk,
+            )| {
+                let mut message: Vec<Vec<u8>> = vec![
+                    [&b"\"role\":"[..], &role].concat(),
+                    [&b"\"content\":"[..], &content].concat(),
+                ];
+                if let Some(t) = thinking {
+                    message.push([&b"\"thinking\":"[..], &t].concat());
+                }
+                let mut kv: Vec<Vec<u8>> = vec![
+                    [&b"\"model\":"[..], &model].concat(),
+                    [&b"\"created_at\":"[..], &created].concat(),
+                    Vec::new(), // the message, below
+                    [&b"\"done\":"[..], &done].concat(),
+                ];
+                match mode % 8 {
+                    0..=3 => {}
+                    4 => {
+                        let n = message.len();
+                        message.swap(seed as usize % n, (seed >> 8) as usize % n);
+                    }
+                    5 => message.insert(seed as usize % (message.len() + 1), inner.into()),
+                    6 => kv.insert(seed as usize % 5, outer.into()),
+                    _ => kv.swap(seed as usize % 4, (seed >> 8) as usize % 4),
+                }
+                let body = [&b"\"message\":{"[..], &message.join(&b","[..]), b"}"].concat();
+                if let Some(slot) = kv.iter_mut().find(|f| f.is_empty()) {
+                    *slot = body;
+                }
+                let mut line = b"{".to_vec();
+                line.extend(kv.join(&b","[..]));
+                line.push(b'}');
+                if !junk.is_empty() {
+                    let at = (seed >> 16) as usize % (line.len() + 1);
+                    line.splice(at..at, junk.bytes());
+                }
+                line
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn chat_lines_decode_like_serde_json(lines in prop::collection::vec(chat_line(), 1..8),
+                                         cut in any::<usize>()) {
+        let mut input = Vec::new();
+        for l in &lines {
+            input.extend_from_slice(l);
+            input.push(b'\n');
+        }
+        let cut = cut % (input.len() + 1);
+        let mut dec = NdjsonDecoder::new();
+        let mut n = 0;
+        for piece in [&input[..cut], &input[cut..]] {
+            let mut lines = dec.feed(piece);
+            while let Some(r) = lines.next_line() {
+                let raw = r.unwrap();
+                let serde = chat_outcome(
+                    serde_json::from_slice::<ChatLine<'_>>(raw.bytes()).map_err(|source| {
+                        DecodeError::Json { line: raw.number(), column: source.column(), source }
+                    }),
+                );
+                prop_assert_eq!(chat_outcome(raw.chat()), serde);
+                n += 1;
+            }
+        }
+        // A raw newline inside a generated string splits its line in two.
+        prop_assert!(n >= lines.len());
+    }
+}
+
+#[test]
+fn ollama_chat_lines_take_the_fast_path_and_the_last_line_serde_json() {
+    let mut w = harmony_ollama::testing::OllamaNdjson::new("gpt-oss:20b");
+    w.chat_delta("", "Let me <think>")
+        .chat_delta("Hi", "")
+        .chat_done("stop");
+    let input = w.finish();
+    let mut dec = NdjsonDecoder::new();
+    let mut lines = dec.feed(input.as_bytes());
+    let thinking = lines.next_chat().unwrap().unwrap();
+    let m = thinking.message.unwrap();
+    assert_eq!(m.thinking.as_deref(), Some("Let me <think>"));
+    assert!(!m.thinking.unwrap().is_borrowed(), "Go escapes < and >");
+    let content = lines.next_chat().unwrap().unwrap();
+    let m = content.message.unwrap();
+    assert_eq!((m.role.as_ref(), m.content.as_ref()), ("assistant", "Hi"));
+    assert!(m.content.is_borrowed() && content.model.is_borrowed());
+    let last = lines.next_chat().unwrap().unwrap();
+    assert!(last.done);
+    assert_eq!(last.done_reason.as_deref(), Some("stop"));
 }

@@ -16,6 +16,17 @@
 //! parses the line with serde_json as before, so errors are reported exactly as
 //! serde_json reports them.
 //!
+//! The per-token `/api/chat` line (standard mode) has a fast path too, [`chat`]:
+//!
+//! ```text
+//! {"model":"…","created_at":"…","message":{"role":"…","content":"…"},"done":false}
+//! ```
+//!
+//! with `"thinking":"…"` after `content` where there is reasoning (Go's `api.Message`
+//! order: `content` is always written, `thinking` only when not empty). The last line
+//! (`done_reason` comes before `done` there) and lines with `tool_calls` or `images` go
+//! to serde_json, once per response.
+//!
 //! For every line it accepts, the result equals serde_json's, borrowing included: a
 //! string without escapes borrows from the line, one with escapes is decoded into an
 //! owned `String` (Go's `\u003c` / `\u003e` / `\u0026`, `\"`, `\\`, `\/`, `\b`, `\f`,
@@ -23,7 +34,7 @@
 //! `tests/fast_path.rs` checks this against serde_json on generated lines, under any
 //! chunk split, and on arbitrary bytes.
 
-use crate::transport::line::GenerateLine;
+use crate::transport::line::{ChatLine, GenerateLine, WireChatMessage};
 use crate::transport::text::Text;
 
 const MODEL: &[u8] = b"{\"model\":\"";
@@ -31,6 +42,8 @@ const CREATED_AT: &[u8] = b",\"created_at\":\"";
 const RESPONSE: &[u8] = b",\"response\":\"";
 const THINKING: &[u8] = b",\"thinking\":\"";
 const DONE: &[u8] = b",\"done\":";
+const MESSAGE_ROLE: &[u8] = b",\"message\":{\"role\":\"";
+const CONTENT: &[u8] = b",\"content\":\"";
 
 /// The fields that may follow `done`, in the order Go writes them (`context` is left to
 /// serde_json: Ollama omits it in raw mode).
@@ -60,26 +73,12 @@ pub(crate) struct Head<'a> {
 /// serde_json".
 #[inline(always)]
 pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
-    // One UTF-8 check for the whole line (cheaper than one per string); strings are
-    // then sliced out of it at ASCII quote positions, which are char boundaries.
-    let line = std::str::from_utf8(line).ok()?;
+    let (line, model, created_at, at) = prefix(line)?;
     let b = line.as_bytes();
-    let mut at = expect(b, 0, MODEL)?;
-    let model;
-    (model, at) = string(line, at)?;
-    at = expect(b, at, CREATED_AT)?;
-    let created_at;
-    (created_at, at) = string(line, at)?;
-    at = expect(b, at, RESPONSE)?;
-    let response;
-    (response, at) = string(line, at)?;
-    let mut thinking = None;
-    if b[at..].starts_with(THINKING) {
-        let text;
-        (text, at) = string(line, at + THINKING.len())?;
-        thinking = Some(text);
-    }
-    at = expect(b, at, DONE)?;
+    let at = expect(b, at, RESPONSE)?;
+    let (response, at) = string(line, at)?;
+    let (thinking, at) = optional_string(line, at, THINKING)?;
+    let mut at = expect(b, at, DONE)?;
     let done = if b[at..].starts_with(b"false") {
         at += 5;
         false
@@ -97,6 +96,62 @@ pub(crate) fn head(line: &[u8]) -> Option<Head<'_>> {
         thinking,
         done,
         rest: at,
+    })
+}
+
+/// The start every Ollama stream line shares: `{"model":"…","created_at":"…"`. Returns
+/// the line as text, the two fields and where the next field starts.
+#[inline(always)]
+fn prefix(line: &[u8]) -> Option<(&str, Text<'_>, Text<'_>, usize)> {
+    // One UTF-8 check for the whole line (cheaper than one per string); strings are
+    // then sliced out of it at ASCII quote positions, which are char boundaries.
+    let line = std::str::from_utf8(line).ok()?;
+    let b = line.as_bytes();
+    let at = expect(b, 0, MODEL)?;
+    let (model, at) = string(line, at)?;
+    let at = expect(b, at, CREATED_AT)?;
+    let (created_at, at) = string(line, at)?;
+    Some((line, model, created_at, at))
+}
+
+/// The per-token `/api/chat` line, if `line` has exactly that shape (see the module
+/// documentation); `None` means "ask serde_json".
+#[inline(always)]
+pub(crate) fn chat(line: &[u8]) -> Option<ChatLine<'_>> {
+    let (line, model, created_at, at) = prefix(line)?;
+    let b = line.as_bytes();
+    let at = expect(b, at, MESSAGE_ROLE)?;
+    let (role, at) = string(line, at)?;
+    let at = expect(b, at, CONTENT)?;
+    let (content, at) = string(line, at)?;
+    let (thinking, at) = optional_string(line, at, THINKING)?;
+    let at = expect(b, at, b"}")?;
+    let at = expect(b, at, DONE)?;
+    let done = match &b[at..] {
+        b"false}" => false,
+        b"true}" => true,
+        _ => return None,
+    };
+    Some(ChatLine {
+        model,
+        created_at,
+        message: Some(WireChatMessage {
+            role,
+            content,
+            thinking,
+            tool_calls: Vec::new(),
+            tool_name: None,
+        }),
+        done,
+        done_reason: None,
+        total_duration: None,
+        load_duration: None,
+        prompt_eval_count: None,
+        prompt_eval_duration: None,
+        eval_count: None,
+        eval_duration: None,
+        error: None,
+        tool_call_error: None,
     })
 }
 
@@ -266,6 +321,18 @@ fn string(line: &str, at: usize) -> Option<(Text<'_>, usize)> {
     }
 }
 
+/// An optional string field: with `key` (`,"name":"`) at `at`, its text and the position
+/// after it; without, nothing and `at`. `None` when the string is not of the fast shape.
+#[inline]
+fn optional_string<'a>(line: &'a str, at: usize, key: &[u8]) -> Option<(Option<Text<'a>>, usize)> {
+    if line.as_bytes()[at..].starts_with(key) {
+        let (text, at) = string(line, at + key.len())?;
+        Some((Some(text), at))
+    } else {
+        Some((None, at))
+    }
+}
+
 /// The slow half of [`string`]: the body starting at `at` has an escape at `first`.
 #[cold]
 fn escaped(line: &str, at: usize, first: usize) -> Option<(Text<'_>, usize)> {
@@ -390,6 +457,55 @@ mod tests {
                 serde.done_reason.as_ref().map(|t| t.is_borrowed())
             );
             prop_assert_eq!(&*fast.response, response.as_str());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Every per-token `/api/chat` line Ollama can write is taken by the chat fast
+        /// path and decodes like serde_json, borrowing included; the same line with a
+        /// field Go writes after `thinking` (`tool_calls`, `images`) or with the last
+        /// line's `done_reason` falls back.
+        #[test]
+        fn ollama_shaped_chat_lines_take_the_fast_path(model in "\\PC{0,12}", at in "\\PC{0,12}",
+                                                       role in "assistant|user|\\PC{0,6}",
+                                                       content in "\\PC{0,24}",
+                                                       thinking in prop::option::of("\\PC{0,24}"),
+                                                       done in any::<bool>()) {
+            let mut message = format!("{{\"role\":{},\"content\":{}", go(&role), go(&content));
+            if let Some(t) = &thinking {
+                message += &format!(",\"thinking\":{}", go(t));
+            }
+            let line = format!(
+                "{{\"model\":{},\"created_at\":{},\"message\":{message}}},\"done\":{done}}}",
+                go(&model), go(&at)
+            );
+            let fast = chat(line.as_bytes());
+            prop_assert!(fast.is_some(), "fell back on {}", line);
+            let fast = fast.unwrap();
+            let serde: ChatLine<'_> = serde_json::from_str(&line).unwrap();
+            prop_assert_eq!(&fast, &serde);
+            let (f, s) = (fast.message.as_ref().unwrap(), serde.message.as_ref().unwrap());
+            prop_assert_eq!(f.content.is_borrowed(), s.content.is_borrowed());
+            prop_assert_eq!(f.role.is_borrowed(), s.role.is_borrowed());
+            prop_assert_eq!(
+                f.thinking.as_ref().map(|t| t.is_borrowed()),
+                s.thinking.as_ref().map(|t| t.is_borrowed())
+            );
+            prop_assert_eq!(fast.model.is_borrowed(), serde.model.is_borrowed());
+            prop_assert_eq!(&*f.content, content.as_str());
+
+            let calls = format!(
+                "{{\"model\":{},\"created_at\":{},\"message\":{message},\"tool_calls\":[]}},\"done\":{done}}}",
+                go(&model), go(&at)
+            );
+            prop_assert!(chat(calls.as_bytes()).is_none());
+            let last = format!(
+                "{{\"model\":{},\"created_at\":{},\"message\":{message}}},\"done_reason\":\"stop\",\"done\":true}}",
+                go(&model), go(&at)
+            );
+            prop_assert!(chat(last.as_bytes()).is_none());
         }
     }
 

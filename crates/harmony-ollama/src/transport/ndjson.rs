@@ -300,7 +300,11 @@ impl<'a> RawLine<'a> {
     /// assert_eq!(line.message.unwrap().content, "hi");
     /// ```
     pub fn chat(&self) -> Result<ChatLine<'a>, DecodeError> {
-        self.parse()
+        // The per-token line of `/api/chat` is scanned by hand, as `generate`'s is.
+        match fast::chat(self.bytes) {
+            Some(line) => Ok(line),
+            None => self.parse(),
+        }
     }
 
     // Out of line: keeps serde_json's code off the fast path it backs up.
@@ -482,7 +486,15 @@ impl Lines<'_> {
     /// assert_eq!(lines.next_chat().unwrap().unwrap().done_reason.unwrap(), "stop");
     /// ```
     pub fn next_chat(&mut self) -> Option<Result<ChatLine<'_>, DecodeError>> {
-        Some(self.next_line()?.and_then(|l| l.chat()))
+        let raw = match self.next_line()? {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        // `raw.chat()` spelled out, for the same reason as in `next_generate`.
+        if let Some(line) = fast::chat(raw.bytes) {
+            return Some(Ok(line));
+        }
+        Some(raw.parse())
     }
 
     /// One state transition. Lines are located here and sliced by the caller, so the
