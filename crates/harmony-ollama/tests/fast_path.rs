@@ -38,18 +38,22 @@ fn snapshot(line: &GenerateLine<'_>) -> Outcome {
 }
 
 fn outcome(r: Result<GenerateLine<'_>, DecodeError>) -> Outcome {
-    match r {
-        Ok(l) => snapshot(&l),
-        Err(DecodeError::Json {
+    r.map_or_else(error_outcome, |l| snapshot(&l))
+}
+
+/// A decoding error's position and message.
+fn error_outcome(e: DecodeError) -> Outcome {
+    match e {
+        DecodeError::Json {
             line,
             column,
             source,
-        }) => Outcome::Json(line, column, source.to_string()),
+        } => Outcome::Json(line, column, source.to_string()),
         // The decoder names a lone surrogate; underneath it is serde_json's error.
-        Err(DecodeError::LoneSurrogate { line, source, .. }) => {
+        DecodeError::LoneSurrogate { line, source, .. } => {
             Outcome::Json(line, source.column(), source.to_string())
         }
-        Err(e) => panic!("unexpected {e}"),
+        e => panic!("unexpected {e}"),
     }
 }
 
@@ -215,6 +219,17 @@ fn done_tail() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// The fields as one JSON object, with `junk` (whitespace or a stray byte) inserted at a
+/// position picked by `seed`.
+fn object(fields: &[Vec<u8>], junk: &str, seed: u64) -> Vec<u8> {
+    let mut line = b"{".to_vec();
+    line.extend(fields.join(&b","[..]));
+    line.push(b'}');
+    let at = (seed >> 16) as usize % (line.len() + 1);
+    line.splice(at..at, junk.bytes());
+    line
+}
+
 /// A line: Ollama's per-token shape most of the time, then variations on it.
 fn line() -> impl Strategy<Value = Vec<u8>> {
     let fields = (
@@ -258,15 +273,7 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
                     kv.remove(seed as usize % 4);
                 }
             }
-            let mut line = b"{".to_vec();
-            line.extend(kv.join(&b","[..]));
-            line.push(b'}');
-            // Sometimes whitespace or a stray byte at some position.
-            if !junk.is_empty() && !line.is_empty() {
-                let at = (seed >> 16) as usize % (line.len() + 1);
-                line.splice(at..at, junk.bytes());
-            }
-            line
+            object(&kv, junk, seed)
         },
     )
 }
@@ -379,15 +386,7 @@ fn chat_outcome(r: Result<ChatLine<'_>, DecodeError>) -> Outcome {
             ];
             Outcome::Line(format!("{l:?}"), borrowed)
         }
-        Err(DecodeError::Json {
-            line,
-            column,
-            source,
-        }) => Outcome::Json(line, column, source.to_string()),
-        Err(DecodeError::LoneSurrogate { line, source, .. }) => {
-            Outcome::Json(line, source.column(), source.to_string())
-        }
-        Err(e) => panic!("unexpected {e}"),
+        Err(e) => error_outcome(e),
     }
 }
 
@@ -452,14 +451,7 @@ fn chat_line() -> impl Strategy<Value = Vec<u8>> {
                 if let Some(slot) = kv.iter_mut().find(|f| f.is_empty()) {
                     *slot = body;
                 }
-                let mut line = b"{".to_vec();
-                line.extend(kv.join(&b","[..]));
-                line.push(b'}');
-                if !junk.is_empty() {
-                    let at = (seed >> 16) as usize % (line.len() + 1);
-                    line.splice(at..at, junk.bytes());
-                }
-                line
+                object(&kv, junk, seed)
             },
         )
 }

@@ -143,15 +143,7 @@ pub(crate) fn chat(line: &[u8]) -> Option<ChatLine<'_>> {
             tool_name: None,
         }),
         done,
-        done_reason: None,
-        total_duration: None,
-        load_duration: None,
-        prompt_eval_count: None,
-        prompt_eval_duration: None,
-        eval_count: None,
-        eval_duration: None,
-        error: None,
-        tool_call_error: None,
+        ..ChatLine::default()
     })
 }
 
