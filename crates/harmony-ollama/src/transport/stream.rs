@@ -498,15 +498,17 @@ fn done(
 /// closes the connection.
 pub struct ResponseStream<E> {
     core: Core,
-    pending: VecDeque<Result<E, Error>>,
+    pending: Events<E>,
     /// The endpoint's line handler: decodes one line, pushes its events, says whether
     /// the response is over.
     on_line: LineHandler<E>,
 }
 
 /// See [`ResponseStream::on_line`].
-type LineHandler<E> =
-    fn(RawLine<'_>, &Bytes, &mut Partial, &mut VecDeque<Result<E, Error>>) -> Flow;
+type LineHandler<E> = fn(RawLine<'_>, &Bytes, &mut Partial, &mut Events<E>) -> Flow;
+
+/// The events (or the error) lines turned into, not yet handed out.
+type Events<E> = VecDeque<Result<E, Error>>;
 
 /// A raw `/api/generate` response: `Stream<Item = Result<GenerateEvent, Error>>`.
 ///
@@ -586,13 +588,7 @@ impl<E> ResponseStream<E> {
 impl GenerateStream {
     pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
         Self::with_handler(body, timeouts, |raw, chunk, partial, out| {
-            match raw.generate() {
-                Ok(line) => flow(push_generate(line, chunk, partial, out)),
-                Err(e) => {
-                    out.push_back(Err(decode_error(e, partial)));
-                    Flow::Stop
-                }
-            }
+            handle(raw.generate(), push_generate, chunk, partial, out)
         })
     }
 }
@@ -600,13 +596,7 @@ impl GenerateStream {
 impl ChatStream {
     pub(crate) fn new(body: Body, timeouts: BodyTimeouts) -> Self {
         Self::with_handler(body, timeouts, |raw, chunk, partial, out| {
-            match raw.chat() {
-                Ok(line) => flow(push_chat(line, chunk, partial, out)),
-                Err(e) => {
-                    out.push_back(Err(decode_error(e, partial)));
-                    Flow::Stop
-                }
-            }
+            handle(raw.chat(), push_chat, chunk, partial, out)
         })
     }
 }
@@ -620,11 +610,28 @@ impl<E: Unpin> Stream for ResponseStream<E> {
     }
 }
 
-fn flow(over: bool) -> Flow {
-    if over {
-        Flow::Stop
-    } else {
-        Flow::Continue
+/// One decoded line through the endpoint's `push`, or its decoding error, which ends the
+/// stream.
+#[inline(always)]
+fn handle<L, E>(
+    line: Result<L, crate::transport::error::DecodeError>,
+    push: fn(L, &Bytes, &mut Partial, &mut Events<E>) -> bool,
+    chunk: &Bytes,
+    partial: &mut Partial,
+    out: &mut Events<E>,
+) -> Flow {
+    match line {
+        Ok(line) => {
+            if push(line, chunk, partial, out) {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        }
+        Err(e) => {
+            out.push_back(Err(decode_error(e, partial)));
+            Flow::Stop
+        }
     }
 }
 
